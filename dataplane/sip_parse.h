@@ -84,7 +84,7 @@ enum sip_hdr_type {
 /* Fixed capacities: a message over any of them is refused with the
  * matching SIP_E_TOO_MANY_* code rather than silently truncated. */
 #define SIP_MAX_HDRS 64    /**< header lines in one message */
-#define SIP_MAX_VIA 32     /**< Via values (hops) */
+#define SIP_MAX_VIA 64     /**< Via values (hops); RFC 4475 longreq has 34 */
 #define SIP_MAX_CONTACT 16 /**< Contact values */
 #define SIP_MAX_ROUTE 16   /**< Route values; Record-Route likewise */
 
