@@ -178,10 +178,17 @@ sip_uri_parse(const char *b, uint32_t p, uint32_t e, struct sip_uri *u)
 		return SIP_E_REQUEST_URI;
 	sch = s.p - p;
 	s.p++;
-	/* Every byte of any URI must be a URI character: no LWS, <, >, ". */
-	for (uint32_t i = s.p; i < e; i++)
+	/* Every byte of any URI must be a URI character: no LWS, <, >, ".
+	 * The same pass notes the first '@': it cannot appear unescaped in
+	 * host, params or headers, so it ends the userinfo even when the
+	 * user part holds ';' or '?' (RFC 4475 intmeth, semiuri). */
+	atp = NULL;
+	for (uint32_t i = s.p; i < e; i++) {
 		if (!cc_is(b[i], CC_URIC))
 			return SIP_E_REQUEST_URI;
+		if (b[i] == '@' && atp == NULL)
+			atp = b + i;
+	}
 	if (ieq(b, p, sch, "sip", 3))
 		u->scheme = SIP_SCHEME_SIP;
 	else if (ieq(b, p, sch, "sips", 4))
@@ -203,9 +210,6 @@ sip_uri_parse(const char *b, uint32_t p, uint32_t e, struct sip_uri *u)
 		return SIP_E_OK;
 	}
 
-	/* '@' cannot appear unescaped in host, params or headers, so the
-	 * first one ends the userinfo even when the user part holds ';'. */
-	atp = memchr(b + s.p, '@', e - s.p);
 	if (atp != NULL) {
 		const char *colon;
 

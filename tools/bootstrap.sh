@@ -4,9 +4,9 @@
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 
-PKGS=(libdpdk-dev dpdk dpdk-dev meson ninja-build pkg-config libnuma-dev
-      libcunit1-dev libsqlite3-dev sip-tester iproute2 ethtool clang
-      libclang-rt-14-dev tshark gcc)
+PKGS=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config python3
+      libdpdk-dev dpdk dpdk-dev libnuma-dev libcunit1-dev libinih-dev
+      libsqlite3-dev sip-tester iproute2 ethtool tshark tcpdump)
 HUGEPAGES_2M=${SIPFORK_HUGEPAGES:-512}   # 1 GiB: dp + cp + a test or two at once
 
 log() { echo "bootstrap: $*"; }
