@@ -258,6 +258,7 @@ struct naddr_ctx {
 	struct sip_naddr *na;
 	struct sip_contact *ct; /* non-NULL for Contact */
 	int bad;                /* a known param had a bad value */
+	int need_angle;         /* name-addr only (Route, Record-Route) */
 	int overlarge;          /* an expires > 2^32-1 was clamped */
 };
 
@@ -370,7 +371,7 @@ naddr_one(struct scan *s, struct sip_naddr *na, struct naddr_ctx *ctx,
 	scan_lws(s);
 	a0 = s->p;
 	kind = display_scan(s, na);
-	if (kind < 0)
+	if (kind < 0 || (kind == 1 && ctx->need_angle))
 		return err;
 	if (kind == 0) {
 		const char *gt;
@@ -499,7 +500,9 @@ enum sip_err
 sip_hdr_routes(struct scan *s, struct sip_naddr *arr, uint8_t *nb,
 	       enum sip_err err)
 {
-	struct naddr_ctx ctx = { 0 };
+	/* route-param and rec-route are name-addr only (RFC 3261 25.1):
+	 * without <>, ";lr" would be a header parameter, not the URI's. */
+	struct naddr_ctx ctx = { .need_angle = 1 };
 
 	return naddr_list(s, route_slot, arr, nb, SIP_MAX_ROUTE, &ctx, err,
 			  SIP_E_TOO_MANY_ROUTE);

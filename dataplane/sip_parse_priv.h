@@ -82,7 +82,7 @@ span(uint32_t off, uint32_t len)
 	return sp;
 }
 
-/** Case-insensitive compare of buf[off, off+len) with lower-case str. */
+/** Case-insensitive compare of buf[off, off+len) with str. */
 static inline int
 ieq(const char *b, uint32_t off, uint32_t len, const char *str, uint32_t n)
 {
@@ -91,7 +91,7 @@ ieq(const char *b, uint32_t off, uint32_t len, const char *str, uint32_t n)
 	if (len != n)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (lower(b[off + i]) != str[i])
+		if (lower(b[off + i]) != lower(str[i]))
 			return 0;
 	return 1;
 }
