@@ -185,79 +185,6 @@ dp_signal(int sig)
 	dp_quit = 1;
 }
 
-static void
-dp_lcore_free(struct dp_lcore *lc)
-{
-	unsigned int p;
-
-	if (lc == NULL)
-		return;
-	for (p = 0; p < RTE_MAX_ETHPORTS; p++)
-		rte_free(lc->txb[p]);
-	rte_free(lc->rx_scratch);
-	rte_free(lc->tx_scratch);
-	rte_free(lc->fix_scratch);
-	rte_free(lc);
-}
-
-/* A worker's state on its NUMA node: its queue (worker_id) on every port
- * that has one, TX buffers counting refusals, scratch buffers. */
-static struct dp_lcore *
-dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
-		const struct dp_conf *conf, struct shm_lcore_counters *cnt)
-{
-	int socket = (int)rte_lcore_to_socket_id(lcore_id);
-	struct dp_lcore *lc;
-	uint16_t port;
-
-	lc = rte_zmalloc_socket("dp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
-				socket);
-	if (lc == NULL)
-		return NULL;
-	lc->lcore_id = lcore_id;
-	lc->worker_id = worker_id;
-	lc->conf = *conf;
-	lc->cnt = cnt;
-	lc->pool = dp_port_pool(socket);
-	lc->ip_id = (uint16_t)rte_rand();
-	lc->drain_cycles = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S *
-			   DP_DRAIN_US;
-	lc->rx_scratch = rte_malloc_socket("dp_scratch", DP_SCRATCH_LEN, 0,
-					   socket);
-	lc->tx_scratch = rte_malloc_socket("dp_scratch", DP_SCRATCH_LEN, 0,
-					   socket);
-	lc->fix_scratch = rte_malloc_socket("dp_scratch", DP_SCRATCH_LEN, 0,
-					    socket);
-	if (lc->pool == NULL || lc->rx_scratch == NULL ||
-	    lc->tx_scratch == NULL || lc->fix_scratch == NULL)
-		goto free_lcore;
-	RTE_ETH_FOREACH_DEV(port) {
-		struct rte_eth_dev_tx_buffer *txb;
-
-		if (worker_id >= dp_ports[port].nb_queues)
-			continue;
-		txb = rte_zmalloc_socket("dp_txb",
-					 RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
-					 socket);
-		if (txb == NULL)
-			goto free_lcore;
-		lc->txb[port] = txb;
-		rte_eth_tx_buffer_init(txb, DP_BURST);
-		rte_eth_tx_buffer_set_err_callback(txb,
-			rte_eth_tx_buffer_count_callback,
-			&cnt->v[SHM_CNT_NET_TX_DROPS]);
-		lc->txq[port] = worker_id;
-		lc->rxq[lc->nb_rxq].port = port;
-		lc->rxq[lc->nb_rxq].queue = worker_id;
-		lc->nb_rxq++;
-	}
-	return lc;
-
-free_lcore:
-	dp_lcore_free(lc);
-	return NULL;
-}
-
 /* -------------------------------------------------------------------- */
 /* --self-check                                                          */
 /*
@@ -942,6 +869,7 @@ struct dp_state {
 	struct dp_lcore *lc[RTE_MAX_LCORE];  /**< by worker index */
 	struct shm_lcore_counters *cnt;      /**< RTE_MAX_LCORE blocks */
 	struct dp_check_port chk;            /**< the self-check's port */
+	struct dp_route_table *routes;       /**< [route NAME] sections */
 };
 
 static struct dp_state dp;
@@ -966,7 +894,6 @@ dp_setup(struct dp_state *st, const struct cfg *cfg, int self_check)
 	struct dp_conf conf = {
 		.ip = cfg->dp.ip,
 		.sip_port = cfg->dp.port,
-		.tag_salt = (uint32_t)rte_rand(),
 	};
 	unsigned int nb_ports, i;
 	uint16_t port;
@@ -999,9 +926,13 @@ dp_setup(struct dp_state *st, const struct cfg *cfg, int self_check)
 			      RTE_CACHE_LINE_SIZE);
 	if (st->cnt == NULL)
 		return -ENOMEM;
+	st->routes = dp_route_table_from_cfg(cfg);
+	if (st->routes == NULL)
+		return -ENOMEM;
 	for (i = 0; i < st->nb_workers; i++) {
 		st->lc[i] = dp_lcore_create(st->workers[i], (uint16_t)i, &conf,
-					    &st->cnt[st->workers[i]]);
+					    &st->cnt[st->workers[i]], cfg,
+					    st->routes);
 		if (st->lc[i] == NULL) {
 			DP_LOG(ERR, "lcore %u: out of memory", st->workers[i]);
 			return -ENOMEM;
@@ -1022,6 +953,8 @@ dp_teardown(struct dp_state *st)
 	}
 	rte_free(st->cnt);
 	st->cnt = NULL;
+	dp_route_table_free(st->routes);
+	st->routes = NULL;
 	dp_check_port_forget(&st->chk);
 	dp_port_pools_free();
 }

@@ -102,13 +102,17 @@ dp_net_decode_arp(const struct rte_mbuf *m, uint32_t our_ip,
 	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4 ||
-	    arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
 	    arp->arp_data.arp_tip != our_ip)
 		return DP_NET_DROP;
 	rte_ether_addr_copy(&arp->arp_data.arp_sha, &rx->src_mac);
 	rx->src_ip = arp->arp_data.arp_sip;
 	rx->dst_ip = our_ip;
-	return DP_NET_ARP_REQ;
+	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST))
+		return DP_NET_ARP_REQ;
+	/* The answer to one of our requests: its sender is a next hop. */
+	if (arp->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REPLY))
+		return DP_NET_ARP_REPLY;
+	return DP_NET_DROP;
 }
 
 static enum dp_net_kind

@@ -36,6 +36,7 @@
 enum dp_net_kind {
 	DP_NET_DROP = 0, /**< refused; the drop counter says why */
 	DP_NET_ARP_REQ,  /**< an ARP request for our address */
+	DP_NET_ARP_REPLY, /**< an ARP reply to us: learn its sender */
 	DP_NET_SIP,      /**< a UDP datagram to our SIP port */
 };
 

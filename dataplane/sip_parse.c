@@ -298,6 +298,7 @@ request_line(struct sip_msg *m, uint32_t p, uint32_t e)
 	const char *sp;
 	uint32_t u0, u1, r0;
 	enum sip_err r;
+	int vk;
 
 	m->is_request = 1;
 	if (scan_run(&s, CC_TOKEN) == 0 || scan_peek(&s) != ' ')
@@ -326,16 +327,13 @@ request_line(struct sip_msg *m, uint32_t p, uint32_t e)
 			return SIP_E_START_LINE_SP;
 		return SIP_E_REQUEST_URI;
 	}
-	switch (version_kind(b, r0, e)) {
-	case 0:
-		break;
-	case 1:
-		return SIP_E_VERSION;
-	default:
+	vk = version_kind(b, r0, e);
+	if (vk < 0)
 		return SIP_E_START_LINE;
-	}
 	r = sip_uri_parse(b, u0, u1, &m->ruri);
-	return r;
+	if (r != SIP_E_OK)
+		return r;
+	return vk > 0 ? SIP_E_VERSION : SIP_E_OK;
 }
 
 /* ---- headers --------------------------------------------------------- */
@@ -589,8 +587,8 @@ enum sip_err
 sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 {
 	uint32_t p = 0, seen = 0, ce, hend;
+	enum sip_err r, deferred = SIP_E_OK;
 	const char *nl;
-	enum sip_err r;
 
 	msg_init(m, buf);
 	if (len > 65535)
@@ -611,7 +609,11 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	m->start_line = span(p, ce - p);
 	r = (len - p > 4 && ieq(buf, p, 4, "sip/", 4)) ?
 		    status_line(m, p, ce) : request_line(m, p, ce);
-	if (r != SIP_E_OK)
+	/* A request of another SIP version is still walked to the end: its
+	 * 505 must copy the Via chain and the dialog headers (8.2.6). */
+	if (r == SIP_E_VERSION && m->is_request)
+		deferred = r;
+	else if (r != SIP_E_OK)
 		return fail(m, r, p);
 
 	p = (uint32_t)(nl - buf) + 1;
@@ -653,6 +655,8 @@ sip_parse(const char *buf, uint32_t len, struct sip_msg *m)
 	r = msg_check(m, seen);
 	if (r != SIP_E_OK)
 		return fail(m, r, hend);
+	if (deferred != SIP_E_OK)
+		return fail(m, deferred, m->start_line.off);
 
 	/* RFC 3261 18.3: over UDP the body is Content-Length octets, the
 	 * rest of the datagram when absent; octets beyond are discarded

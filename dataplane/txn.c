@@ -157,6 +157,7 @@ free_mem:
 	dp_pool_fini(&tc->chunks);
 free_txns:
 	dp_pool_fini(&tc->txns);
+	memset(tc, 0, sizeof(*tc)); /* txn_ctx_fini() of it is a no-op */
 	return rc;
 }
 
@@ -284,10 +285,19 @@ txn_tx_kept(struct txn_ctx *tc, struct rte_mbuf *frame)
 
 /* Our To tag for local replies: the same for every retransmission of a
  * transaction's reply, unique per run. */
+#define LOCAL_TAG_LEN 18
 static void
 local_tag(const struct txn_ctx *tc, uint32_t a, uint32_t b, char *tag)
 {
-	snprintf(tag, 20, "sf%08x%08x", tc->tag_salt ^ a, b);
+	snprintf(tag, LOCAL_TAG_LEN + 2, "sf%08x%08x", tc->tag_salt ^ a, b);
+}
+
+/* 1 when the To tag has the shape of local_tag(): a reply of ours. */
+static int
+is_our_tag(const struct sip_msg *msg)
+{
+	return msg->to.tag.len == LOCAL_TAG_LEN &&
+	       memcmp(sip_span_ptr(msg, msg->to.tag), "sf", 2) == 0;
 }
 
 /* A reply to a request that has no transaction (RFC 3261 8.2.6, sent by
@@ -458,13 +468,23 @@ arm_wait(struct txn_ctx *tc, struct txn *t)
 }
 
 /* Send the best final response upstream once every branch is final
- * (RFC 3261 16.7 step 6).  A lone 503 becomes 500: forwarding it would
- * tell the caller this proxy is unavailable. */
+ * (RFC 3261 16.7 step 6).  A lone 503 received from downstream becomes
+ * 500: forwarding it would tell the caller this proxy is unavailable.  A
+ * 503 of our own (no branch chunk or buffer: best is NULL) is the truth
+ * and goes up as such, with Retry-After, like a full transaction pool.
+ * A non-INVITE gets no 408 at all (RFC 4320 section 4.2): the requester
+ * has timed out by then, and the transaction just waits to be deleted. */
 void
 txn_final_up(struct txn_ctx *tc, struct txn *t)
 {
 	uint16_t st = t->best_status ? t->best_status : 408;
 
+	if (st == 408 && !(t->flags & TXN_F_INVITE)) {
+		rte_pktmbuf_free(t->best);
+		t->best = NULL;
+		arm_wait(tc, t);
+		return;
+	}
 	if (t->best != NULL && st != 503) {
 		struct rte_mbuf *m = t->best;
 
@@ -475,7 +495,7 @@ txn_final_up(struct txn_ctx *tc, struct txn *t)
 			send_up_kept(tc, t, m);
 		}
 	} else {
-		if (st == 503)
+		if (st == 503 && t->best != NULL)
 			st = 500;
 		rte_pktmbuf_free(t->best);
 		t->best = NULL;
@@ -829,8 +849,11 @@ ack_in(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (msg->max_forwards == 0 ||
+	/* The ACK for a final we sent without a transaction carries our To
+	 * tag, and one whose route ends here has nowhere to go: absorbed. */
+	if (is_our_tag(msg) || msg->max_forwards == 0 ||
 	    next_hop(tc, msg, &ip, &port, &cut) < 0) {
+		SHM_CNT_INC(tc->c.cnt, SL_RECEIVED_ACKS);
 		SHM_CNT_INC(tc->c.cnt, DROP_REQUESTS);
 		rte_pktmbuf_free(m);
 		return;
