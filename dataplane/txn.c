@@ -289,7 +289,11 @@ txn_tx_kept(struct txn_ctx *tc, struct rte_mbuf *frame)
 static void
 local_tag(const struct txn_ctx *tc, uint32_t a, uint32_t b, char *tag)
 {
-	snprintf(tag, LOCAL_TAG_LEN + 2, "sf%08x%08x", tc->tag_salt ^ a, b);
+	tag[0] = 's';
+	tag[1] = 'f';
+	br_id_hex(tag + 2, tc->tag_salt ^ a, 8);
+	br_id_hex(tag + 10, b, 8);
+	tag[LOCAL_TAG_LEN] = '\0';
 }
 
 /* 1 when the To tag has the shape of local_tag(): a reply of ours. */
@@ -591,17 +595,24 @@ txn_timer(struct txn_ctx *tc, struct txn *t)
 
 /* ---- request intake ------------------------------------------------- */
 
-/* A loop-detection hash of what decides routing (RFC 3261 16.6 item 8). */
+/* A loop-detection hash of what decides routing (RFC 3261 16.6 item 8).
+ * The Route set is part of it: an in-dialog request that spirals through
+ * us twice (we Record-Routed both passes) comes back with the same
+ * Request-URI but a shorter Route set, and must not be taken for a loop. */
 static uint32_t
 loop_hash(const struct sip_msg *msg)
 {
 	uint32_t h = dp_crc(sip_span_ptr(msg, msg->ruri.all),
 				  msg->ruri.all.len, 0x1009u);
+	uint8_t i;
 
 	h = dp_crc(sip_span_ptr(msg, msg->from.tag), msg->from.tag.len,
 			 h);
 	h = dp_crc(sip_span_ptr(msg, msg->call_id), msg->call_id.len,
 			 h);
+	for (i = 0; i < msg->nb_route; i++)
+		h = dp_crc(sip_span_ptr(msg, msg->route[i].all),
+			   msg->route[i].all.len, h);
 	return rte_hash_crc_4byte(msg->cseq, h);
 }
 
@@ -1053,4 +1064,10 @@ txn_state_bytes(const struct txn_ctx *tc, uint32_t k)
 	uint32_t chunks = (k + tc->chunk_size - 1) / tc->chunk_size;
 
 	return tc->txns.elt_size + (uint64_t)chunks * tc->chunks.elt_size;
+}
+
+uint64_t
+txn_branch_bytes(const struct txn_ctx *tc)
+{
+	return tc->chunks.elt_size / tc->chunk_size;
 }

@@ -137,4 +137,7 @@ uint32_t txn_inuse(const struct txn_ctx *tc);
 /** Bytes one live transaction with k branches holds, packets excluded. */
 uint64_t txn_state_bytes(const struct txn_ctx *tc, uint32_t k);
 
+/** Bytes of state one branch costs (its share of a chunk). */
+uint64_t txn_branch_bytes(const struct txn_ctx *tc);
+
 #endif /* TXN_H */
