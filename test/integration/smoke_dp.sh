@@ -2,10 +2,12 @@
 # Minimal DPDK smoke test of sipfork-dp, on hugepages, with unique
 # --file-prefix names and their leftovers removed afterwards.
 #   1. --self-check: the dataplane answers frames injected through its own
-#      net_ring port (OPTIONS, RFC 4475 badvers, INVITE, ARP, drops).
+#      net_ring port (OPTIONS, RFC 4475 badvers, INVITE without route, ARP,
+#      drops, a call forked through [route demo]; about 6 s).
 #   2. net_pcap: real frames from a pcap file in, a pcap file out; tshark
-#      (with UDP checksum verification on) must find a 200 OK with a good
-#      UDP checksum, a 503 for an INVITE, and an ARP reply.
+#      (IPv4 and UDP checksum verification on) must find a 200 OK to an
+#      OPTIONS, an ARP reply, and for an INVITE to demo a 100 Trying plus
+#      one branch INVITE per target, all with good checksums.
 # Usage: BUILD_DIR=build bash test/integration/smoke_dp.sh
 # Prints "smoke_dp: N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
@@ -75,16 +77,21 @@ else
 fi
 
 # ---- 2. net_pcap: frames in, frames out ---------------------------------
-# in.pcap: an ARP request for us, an OPTIONS for us and an INVITE, from
-# 198.18.0.2:5070, UDP checksums computed.  Standard library only.
+# Its own configuration, so the route the INVITE forks to is known here.
+pconf="$tmp/pcap.conf"
+printf '[dataplane]\nip = %s\nport = %s\n[route demo]\ntargets = %s\n' \
+	"$OUR_IP" "$SIP_PORT" "198.18.0.2:5070 198.18.0.2:5071" >"$pconf"
+# in.pcap: an ARP request for us, an OPTIONS for us and an INVITE to demo
+# with an SDP body, from 198.18.0.10:5080, UDP checksums computed.
+# Standard library only.
 python3 - "$tmp/in.pcap" "$OUR_IP" "$SIP_PORT" <<'PY'
 import socket
 import struct
 import sys
 
 path, our_ip, sip_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-peer_ip, peer_port = "198.18.0.2", 5070
-peer_mac = bytes.fromhex("020000000002")
+peer_ip, peer_port = "198.18.0.10", 5080
+peer_mac = bytes.fromhex("02000000000a")
 our_mac = bytes.fromhex("ffffffffffff")   # whatever the pcap port has
 
 
@@ -116,24 +123,30 @@ def arp_request():
     return b"\xff" * 6 + peer_mac + b"\x08\x06" + arp + b"\0" * 18
 
 
-def sip(method, ruri, callid):
+def sip(method, ruri, callid, body=b""):
+    extra = "Content-Type: application/sdp\r\n" if body else ""
     return ("%s %s SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-smoke-%s;rport\r\n"
+            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-smoke-%s\r\n"
             "Max-Forwards: 70\r\n"
             "From: <sip:smoke@%s>;tag=smoke1\r\n"
             "To: <%s>\r\n"
             "Call-ID: %s\r\n"
             "CSeq: 1 %s\r\n"
-            "Content-Length: 0\r\n\r\n" %
+            "Contact: <sip:smoke@%s:%d>\r\n"
+            "%sContent-Length: %d\r\n\r\n" %
             (method, ruri, peer_ip, peer_port, callid, peer_ip, ruri,
-             callid, method)).encode()
+             callid, method, peer_ip, peer_port, extra,
+             len(body))).encode() + body
 
 
+sdp = ("v=0\r\no=smoke 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
+       "t=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" %
+       (peer_ip, peer_ip)).encode()
 frames = [
     arp_request(),
     udp_frame(sip("OPTIONS", "sip:%s" % our_ip, "smoke-options"), 1),
-    udp_frame(sip("INVITE", "sip:+15551234567@%s" % our_ip,
-                  "smoke-invite"), 2),
+    udp_frame(sip("INVITE", "sip:demo@%s" % our_ip, "smoke-invite", sdp),
+              2),
 ]
 with open(path, "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -142,18 +155,27 @@ with open(path, "wb") as f:
         f.write(fr)
 PY
 
+# count FILTER: frames of out.pcap tshark matches, IPv4 and UDP checksums
+# verified.
+count() {
+	tshark -r "$tmp/out.pcap" -o ip.check_checksum:TRUE \
+		-o udp.check_checksum:TRUE -Y "$1" 2>/dev/null | wc -l
+}
+
 prefix="sfsmokep$$"
 prefixes+=("$prefix")
 "$DP" -l 0-1 --file-prefix="$prefix" --no-pci --huge-unlink \
 	--vdev="net_pcap0,rx_pcap=$tmp/in.pcap,tx_pcap=$tmp/out.pcap" \
-	-- -c "$conf" >"$tmp/pcap.out" 2>"$tmp/pcap.err" &
+	-- -c "$pconf" >"$tmp/pcap.out" 2>"$tmp/pcap.err" &
 pid=$!
-# Wait (bounded) for the three answers, then stop it like an operator.
+# Wait (bounded, 10 s) for the ARP reply and the four SIP frames (200,
+# 100, two INVITEs), then stop it like an operator.  Nobody answers the
+# branches, so Timer A resends them every 500 ms on: stop soon.
 for _ in $(seq 1 50); do
 	sleep 0.2
 	kill -0 "$pid" 2>/dev/null || break
-	n=$(tshark -r "$tmp/out.pcap" 2>/dev/null | wc -l || true)
-	[ "${n:-0}" -ge 3 ] && break
+	n=$(count 'sip || arp.opcode == 2' 2>/dev/null || true)
+	[ "${n:-0}" -ge 5 ] && break
 done
 rc=0
 if kill -0 "$pid" 2>/dev/null; then
@@ -175,27 +197,38 @@ else
 	tail -20 "$tmp/pcap.err" >&2
 fi
 
-# count FILTER: frames of out.pcap tshark matches, UDP checksums verified.
-count() {
-	tshark -r "$tmp/out.pcap" -o udp.check_checksum:TRUE -Y "$1" \
-		2>/dev/null | wc -l
-}
 if [ -s "$tmp/out.pcap" ]; then
-	tshark -r "$tmp/out.pcap" -o udp.check_checksum:TRUE 2>/dev/null || true
+	tshark -r "$tmp/out.pcap" -o ip.check_checksum:TRUE \
+		-o udp.check_checksum:TRUE 2>/dev/null || true
 fi
-good='udp.checksum.status == 1'
-if [ "$(count "sip.Status-Code == 200 && $good && udp.dstport == 5070")" -ge 1 ]
+good='udp.checksum.status == 1 && ip.checksum.status == 1'
+caller='ip.dst == 198.18.0.10 && udp.dstport == 5080'
+if [ "$(count "sip.Status-Code == 200 && $good && $caller")" -ge 1 ]
 then
 	ok "net_pcap: 200 OK to OPTIONS, good UDP checksum"
 else
 	fail "net_pcap: no 200 OK with a good UDP checksum in out.pcap"
 fi
-if [ "$(count "sip.Status-Code == 503 && $good && sip.Retry-After")" -ge 1 ]
+if [ "$(count "sip.Status-Code == 100 && $good && $caller")" -ge 1 ]
 then
-	ok "net_pcap: 503 + Retry-After to INVITE, good UDP checksum"
+	ok "net_pcap: 100 Trying to the INVITE, good UDP checksum"
 else
-	fail "net_pcap: no 503 with Retry-After in out.pcap"
+	fail "net_pcap: no 100 Trying with a good UDP checksum in out.pcap"
 fi
+# A branch: ours (Via branch z9hG4bKsf, Record-Route), Max-Forwards 69,
+# the caller's SDP; sent as a header + shared body chain, which net_pcap
+# linearises, so a wrong chain checksum shows here.
+branch="sip.Method == \"INVITE\" && ip.dst == 198.18.0.2 && $good"
+branch="$branch && sip.Via.branch contains \"z9hG4bKsf\""
+branch="$branch && sip.Record-Route contains \"$OUR_IP:$SIP_PORT;lr\""
+branch="$branch && sip.Max-Forwards == 69 && sdp"
+for port in 5070 5071; do
+	if [ "$(count "$branch && udp.dstport == $port")" -ge 1 ]; then
+		ok "net_pcap: branch INVITE to 198.18.0.2:$port, good checksums"
+	else
+		fail "net_pcap: no good branch INVITE to 198.18.0.2:$port"
+	fi
+done
 if [ "$(count "arp.opcode == 2 && arp.src.proto_ipv4 == $OUR_IP")" -ge 1 ]; then
 	ok "net_pcap: ARP reply for $OUR_IP"
 else
