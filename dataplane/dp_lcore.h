@@ -76,6 +76,8 @@ struct dp_lcore {
 	uint64_t next_drain;      /**< TSC deadline of the next drain */
 	uint64_t tsc_per_ms;      /**< TSC cycles per timer tick */
 	uint64_t next_arp;        /**< TSC before which no ARP request goes */
+	uint64_t next_tick;       /**< TSC at which the next timer tick starts */
+	int timers_left;          /**< the last tick hit DP_TIMERS_PER_LOOP */
 	struct shm_lcore_counters *cnt; /**< this lcore's counters */
 	struct dp_arp_cache arp;  /**< peers' MACs seen on this lcore */
 	struct txn_ctx txn;       /**< this worker's transactions */

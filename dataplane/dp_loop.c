@@ -40,6 +40,8 @@
 /** Frames ahead of the one being handled whose data is prefetched. */
 #define DP_PREFETCH_OFFSET 3
 
+RTE_LOG_REGISTER(dp_logtype, sipfork.dp, INFO);
+
 volatile int dp_quit;
 
 /* -------------------------------------------------------------------- */
@@ -297,8 +299,16 @@ dp_loop_poll(struct dp_lcore *lc)
 		}
 	}
 	total += dp_loop_inbox(lc);
-	total += txn_tick(&lc->txn, start / lc->tsc_per_ms,
-			  DP_TIMERS_PER_LOOP);
+	/* The wheel's tick is a millisecond: look at it once per tick, or
+	 * while a batch of expiries is still being worked through. */
+	if (start >= lc->next_tick || lc->timers_left) {
+		uint32_t fired = txn_tick(&lc->txn, start / lc->tsc_per_ms,
+					  DP_TIMERS_PER_LOOP);
+
+		lc->timers_left = fired == DP_TIMERS_PER_LOOP;
+		lc->next_tick = (start / lc->tsc_per_ms + 1) * lc->tsc_per_ms;
+		total += fired;
+	}
 	now = rte_rdtsc();
 	if (now >= lc->next_drain) {
 		dp_loop_flush(lc);

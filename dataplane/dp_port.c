@@ -270,13 +270,13 @@ dp_port_ring_create(const char *name, unsigned int nb_queues, int socket,
 		 * the polling worker on RX, the worker and the collecting
 		 * main lcore on TX. */
 		snprintf(rname, sizeof(rname), "%s_rx%u", name, q);
-		rx[q] = rte_ring_create(rname, 1024, socket,
+		rx[q] = rte_ring_create(rname, DP_PORT_RING_SIZE, socket,
 					RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (rx[q] == NULL)
 			return -rte_errno;
 		dp_rings[dp_nb_rings++] = rx[q];
 		snprintf(rname, sizeof(rname), "%s_tx%u", name, q);
-		tx[q] = rte_ring_create(rname, 1024, socket,
+		tx[q] = rte_ring_create(rname, DP_PORT_RING_SIZE, socket,
 					RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (tx[q] == NULL)
 			return -rte_errno;

@@ -27,6 +27,9 @@
 #define DP_PORT_POOL_CACHE 256
 /** Default MTU assumed when a PMD does not report one, in bytes. */
 #define DP_PORT_DEFAULT_MTU 1500
+/** Frames each ring of an in-process ring port holds: a 256-way fork
+ *  and its answers in flight at once, with room to spare. */
+#define DP_PORT_RING_SIZE 8192
 
 /** One configured port; indexed by port id in dp_ports[]. */
 struct dp_port {

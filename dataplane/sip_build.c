@@ -59,12 +59,37 @@ done(const struct wr *w)
 	return w->full ? -ENOSPC : (int)w->n;
 }
 
+/* Decimal digits of v at out, no NUL; @return how many.  Called once per
+ * branch (its Request-URI): printf's machinery costs ten times more. */
+static int
+dec(char *out, uint32_t v)
+{
+	char d[10];
+	int n = 0, i;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		out[i] = d[n - 1 - i];
+	return n;
+}
+
 int
 sip_build_hostport(char *out, uint32_t ip, uint16_t port)
 {
 	const uint8_t *b = (const uint8_t *)&ip;
+	char *p = out;
+	int i;
 
-	return sprintf(out, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], port);
+	for (i = 0; i < 4; i++) {
+		p += dec(p, b[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	p += dec(p, port);
+	*p = '\0';
+	return (int)(p - out);
 }
 
 int

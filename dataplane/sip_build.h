@@ -30,7 +30,8 @@ struct sip_build_req {
 	int add_mf;             /**< add "Max-Forwards: 70" */
 };
 
-/** Write "a.b.c.d:port" (ip in network order); @return its length. */
+/** Write "a.b.c.d:port" and a NUL (ip in network order; out holds 22
+ *  bytes); @return its length without the NUL. */
 int sip_build_hostport(char *out, uint32_t ip, uint16_t port);
 
 /** Read a dotted IPv4 literal span into network order; @return 0/-1. */
