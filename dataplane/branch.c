@@ -233,11 +233,21 @@ br_cancel_all(struct txn_ctx *tc, struct txn *t)
 
 			if (b->state == BR_DONE || (b->flags & BR_F_CANCEL_SENT))
 				continue;
-			/* RFC 3261 9.1: no CANCEL before a provisional. */
-			if (b->state == BR_PROCEEDING)
+			/* RFC 3261 9.1: no CANCEL before a provisional.  Stop
+			 * asking it to ring, and wait briefly for one: a
+			 * callee silent for 4*T1 more is ended locally, so a
+			 * large fork answered fast does not linger 32 s. */
+			if (b->state == BR_PROCEEDING) {
 				br_send_cancel(tc, t, b);
-			else
+			} else {
+				uint32_t end = (uint32_t)(tmr_now(tc->wheel) +
+							  4ull * tc->t1);
+
 				b->flags |= BR_F_CANCEL_WANTED;
+				if ((int32_t)(end - b->t_end) < 0)
+					b->t_end = end;
+				br_arm(tc, b, UINT32_MAX);
+			}
 		}
 	}
 }
@@ -314,11 +324,16 @@ br_response(struct txn_ctx *tc, struct txn *t, struct br *b,
 		return;
 	}
 	if (t->final_status == 0 && br_best(t->best_status, st) == BR_TAKE &&
+	    msg->nb_via >= 2 &&
 	    sip_build_strip_via(m, rx->payload_off, msg) == 0) {
 		rte_pktmbuf_free(t->best);
 		t->best = m;
 		t->best_status = st;
 	} else {
+		/* One that cannot be relayed (only our Via: RFC 3261 16.7
+		 * step 3) still counts; we send our own with its status. */
+		if (t->final_status == 0 && msg->nb_via < 2)
+			br_local_status(t, st);
 		drop_reply(tc, m);
 	}
 	if (st >= 600 && !(t->flags & TXN_F_6XX)) {
@@ -347,15 +362,22 @@ br_timer(struct txn_ctx *tc, struct br *b)
 			if (b->flags & BR_F_CANCEL_SENT)
 				return;
 		}
-		/* Timer B/F, or no 487 after our CANCEL: a 408. */
-		SHM_CNT_INC(tc->c.cnt, TM_TIMEOUTS);
-		br_finish(tc, t, b, 408);
-		br_local_status(t, 408);
+		/* A branch to cancel that never rang ends here as if it had
+		 * answered 487 (br_cancel_all); otherwise Timer B/F, or no
+		 * 487 after our CANCEL: a 408. */
+		if (b->flags & BR_F_CANCEL_WANTED) {
+			br_finish(tc, t, b, 487);
+			br_local_status(t, 487);
+		} else {
+			SHM_CNT_INC(tc->c.cnt, TM_TIMEOUTS);
+			br_finish(tc, t, b, 408);
+			br_local_status(t, 408);
+		}
 		txn_branch_done(tc, t);
 		return;
 	}
-	if (b->flags & BR_F_CANCEL_DONE) {
-		br_arm(tc, b, UINT32_MAX);
+	if (b->flags & (BR_F_CANCEL_DONE | BR_F_CANCEL_WANTED)) {
+		br_arm(tc, b, UINT32_MAX); /* no more asking it to ring */
 		return;
 	}
 	if (b->state == BR_PROCEEDING && invite &&

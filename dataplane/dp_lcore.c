@@ -27,6 +27,8 @@ dp_lcore_free(struct dp_lcore *lc)
 
 	if (lc == NULL)
 		return;
+	while (lc->nb_pending > 0)
+		rte_pktmbuf_free(lc->pending[--lc->nb_pending].m);
 	if (lc->txn.wheel != NULL)
 		txn_ctx_fini(&lc->txn);
 	if (lc->inbox != NULL) {

@@ -45,6 +45,28 @@ struct cfg;
  *  spread over iterations instead of stalling RX. */
 #define DP_TIMERS_PER_LOOP 256
 
+/** Frames one worker holds while ARP resolves their next hop. */
+#define DP_PENDING 256
+/** How long a held frame waits for its ARP answer, in milliseconds. */
+#define DP_PENDING_MS 1000
+/** Slots of the table of addresses recently asked for by ARP. */
+#define DP_ASKED 64
+/** How often one address is asked for again, in milliseconds. */
+#define DP_ASK_MS 100
+
+/** A frame waiting for its next hop's MAC. */
+struct dp_pending {
+	struct rte_mbuf *m; /**< the frame, destination MAC all zeros */
+	uint32_t ip;        /**< next hop, network order */
+	uint64_t deadline;  /**< TSC after which it is dropped */
+};
+
+/** An address we sent an ARP request for, and when. */
+struct dp_asked {
+	uint32_t ip;  /**< network order, 0 for an empty slot */
+	uint64_t tsc; /**< when */
+};
+
 /** One RX queue a worker polls. */
 struct dp_rxq {
 	uint16_t port;  /**< port id */
@@ -75,7 +97,9 @@ struct dp_lcore {
 	uint64_t drain_cycles;    /**< TSC cycles between TX drains */
 	uint64_t next_drain;      /**< TSC deadline of the next drain */
 	uint64_t tsc_per_ms;      /**< TSC cycles per timer tick */
-	uint64_t next_arp;        /**< TSC before which no ARP request goes */
+	uint16_t nb_pending;      /**< entries used in pending[] */
+	struct dp_pending pending[DP_PENDING]; /**< frames awaiting ARP */
+	struct dp_asked asked[DP_ASKED]; /**< recent ARP requests by IP */
 	uint64_t next_tick;       /**< TSC at which the next timer tick starts */
 	int timers_left;          /**< the last tick hit DP_TIMERS_PER_LOOP */
 	struct shm_lcore_counters *cnt; /**< this lcore's counters */

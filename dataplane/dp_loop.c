@@ -23,6 +23,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_per_lcore.h>
@@ -113,12 +114,78 @@ dp_loop_flush(struct dp_lcore *lc)
 /* -------------------------------------------------------------------- */
 /* The transaction layer's view of the wire                              */
 
+/* Send the frames held for ip, now that its MAC is known. */
+static void
+dp_loop_unhold(struct dp_lcore *lc, uint32_t ip)
+{
+	const struct rte_ether_addr *mac = dp_arp_lookup(&lc->arp, ip);
+	uint16_t i = 0;
+
+	while (mac != NULL && i < lc->nb_pending) {
+		struct dp_pending *p = &lc->pending[i];
+
+		if (p->ip != ip) {
+			i++;
+			continue;
+		}
+		rte_ether_addr_copy(mac, &rte_pktmbuf_mtod(p->m,
+			struct rte_ether_hdr *)->dst_addr);
+		dp_tx(lc, lc->tx_port, p->m);
+		*p = lc->pending[--lc->nb_pending];
+	}
+}
+
+/* Drop held frames whose ARP answer did not come in time. */
+static void
+dp_loop_hold_expire(struct dp_lcore *lc, uint64_t now)
+{
+	uint16_t i = 0;
+
+	while (i < lc->nb_pending) {
+		if (lc->pending[i].deadline > now) {
+			i++;
+			continue;
+		}
+		rte_pktmbuf_free(lc->pending[i].m);
+		SHM_CNT_INC(lc->cnt, NET_ARP_EXPIRED);
+		lc->pending[i] = lc->pending[--lc->nb_pending];
+	}
+}
+
 void
 dp_loop_io_tx(void *ctx, struct rte_mbuf *frame)
 {
 	struct dp_lcore *lc = ctx;
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(frame,
+						     struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_ether_addr *mac;
 
-	dp_tx(lc, lc->tx_port, frame);
+	if (!rte_is_zero_ether_addr(&eth->dst_addr)) {
+		dp_tx(lc, lc->tx_port, frame);
+		return;
+	}
+	/* Built before ARP answered: maybe it has by now, else hold it.
+	 * The frame may be a branch's kept request: fixing its MAC in
+	 * place serves every retransmission too. */
+	ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	mac = dp_arp_lookup(&lc->arp, ip->dst_addr);
+	if (mac != NULL) {
+		rte_ether_addr_copy(mac, &eth->dst_addr);
+		dp_tx(lc, lc->tx_port, frame);
+		return;
+	}
+	if (lc->nb_pending == DP_PENDING) {
+		SHM_CNT_INC(lc->cnt, NET_ARP_EXPIRED);
+		rte_pktmbuf_free(frame);
+		return;
+	}
+	lc->pending[lc->nb_pending].m = frame;
+	lc->pending[lc->nb_pending].ip = ip->dst_addr;
+	lc->pending[lc->nb_pending].deadline = rte_rdtsc() +
+					       DP_PENDING_MS * lc->tsc_per_ms;
+	lc->nb_pending++;
+	SHM_CNT_INC(lc->cnt, NET_ARP_HELD);
 }
 
 int
@@ -126,6 +193,7 @@ dp_loop_io_nbr(void *ctx, uint32_t ip, struct rte_ether_addr *mac)
 {
 	struct dp_lcore *lc = ctx;
 	const struct rte_ether_addr *e = dp_arp_lookup(&lc->arp, ip);
+	struct dp_asked *a = &lc->asked[dp_arp_slot(ip) % DP_ASKED];
 	struct rte_mbuf *m;
 	uint64_t now;
 
@@ -133,12 +201,13 @@ dp_loop_io_nbr(void *ctx, uint32_t ip, struct rte_ether_addr *mac)
 		rte_ether_addr_copy(e, mac);
 		return 0;
 	}
-	/* Ask, at most once a millisecond per worker: the reply fills the
-	 * table and retransmissions (Timer A) find it. */
+	/* Ask for each unknown address, at most every DP_ASK_MS: the
+	 * answer releases what waits for it. */
 	now = rte_rdtsc();
-	if (now < lc->next_arp)
+	if (a->ip == ip && now - a->tsc < DP_ASK_MS * lc->tsc_per_ms)
 		return -1;
-	lc->next_arp = now + lc->tsc_per_ms;
+	a->ip = ip;
+	a->tsc = now;
 	m = rte_pktmbuf_alloc(lc->pool);
 	if (m == NULL)
 		return -1;
@@ -231,6 +300,8 @@ dp_loop_frame(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
 	case DP_NET_ARP_REQ:
 		SHM_CNT_INC(lc->cnt, NET_ARP_REQUESTS);
 		dp_arp_learn(&lc->arp, rx.src_ip, &rx.src_mac);
+		if (lc->nb_pending > 0)
+			dp_loop_unhold(lc, rx.src_ip);
 		dp_net_arp_reply(m, &dp_ports[port].mac, lc->conf.ip);
 		SHM_CNT_INC(lc->cnt, NET_ARP_REPLIES);
 		dp_tx(lc, port, m);
@@ -238,9 +309,13 @@ dp_loop_frame(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
 	case DP_NET_ARP_REPLY:
 		SHM_CNT_INC(lc->cnt, NET_ARP_LEARNED);
 		dp_arp_learn(&lc->arp, rx.src_ip, &rx.src_mac);
+		if (lc->nb_pending > 0)
+			dp_loop_unhold(lc, rx.src_ip);
 		break;
 	case DP_NET_SIP:
 		dp_arp_learn(&lc->arp, rx.src_ip, &rx.src_mac);
+		if (lc->nb_pending > 0)
+			dp_loop_unhold(lc, rx.src_ip);
 		dp_loop_sip(lc, m, &rx); /* takes m */
 		return;
 	case DP_NET_DROP:
@@ -306,6 +381,8 @@ dp_loop_poll(struct dp_lcore *lc)
 					  DP_TIMERS_PER_LOOP);
 
 		lc->timers_left = fired == DP_TIMERS_PER_LOOP;
+		if (lc->nb_pending > 0)
+			dp_loop_hold_expire(lc, start);
 		lc->next_tick = (start / lc->tsc_per_ms + 1) * lc->tsc_per_ms;
 		total += fired;
 	}

@@ -835,9 +835,32 @@ fk_is_arp(const struct rte_mbuf *m)
 	       rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
 }
 
+/* Answer the dataplane's ARP request as the callee it asks for: frames
+ * to a next hop wait for the answer (never sent to broadcast). */
+static void
+fk_answer_arp(struct dp_check *c, const struct dp_fork *fk,
+	      struct rte_mbuf *m)
+{
+	const struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(m,
+		const struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	const struct rte_ether_addr *mac = &c->peer.mac;
+	unsigned int i;
+
+	if (m->data_len < sizeof(struct rte_ether_hdr) + sizeof(*arp) ||
+	    arp->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	for (i = 0; i < FK_MAX_TARGETS; i++)
+		if (fk->callee[i].ip == arp->arp_data.arp_tip)
+			mac = &fk->callee[i].mac;
+	dp_net_arp_reply(m, mac, arp->arp_data.arp_tip);
+	dp_check_enqueue(c, m);
+}
+
 /*
  * Collect what worker 0 sends for one step: want SIP frames, then a
- * quiet spell to catch a frame too many.  ARP requests are skipped.
+ * quiet spell to catch a frame too many.  ARP requests are answered.
  * @return 0, or -1 with c->why.
  */
 static int
@@ -859,7 +882,7 @@ fk_collect(struct dp_check *c, struct dp_fork *fk, unsigned int want)
 		if (rte_ring_dequeue(c->cp->tx[0], (void **)&m) != 0)
 			continue;
 		if (fk_is_arp(m)) {
-			rte_pktmbuf_free(m);
+			fk_answer_arp(c, fk, m);
 			continue;
 		}
 		if (fk->nb_got == FK_MAX_FRAMES)

@@ -245,12 +245,14 @@ txn_frame_sum(struct txn_ctx *tc, struct rte_mbuf *m, uint32_t ip,
 
 	u.src_mac = tc->c.mac;
 	if (tc->c.io.nbr(tc->c.io.ctx, ip, &u.dst_mac) < 0) {
-		/* Unknown neighbour: the frame's own source is the best
-		 * guess (same L2 segment), else broadcast while ARP runs. */
+		/* Unknown neighbour.  Answering the source of a request, its
+		 * MAC is the next hop; otherwise the all-zero MAC tells
+		 * io.tx to hold the frame until ARP answers (never a
+		 * broadcast: RFC 1122 3.3.6). */
 		if (mac_hint != NULL)
 			u.dst_mac = *mac_hint;
 		else
-			memset(&u.dst_mac, 0xff, sizeof(u.dst_mac));
+			memset(&u.dst_mac, 0, sizeof(u.dst_mac));
 		SHM_CNT_INC(tc->c.cnt, TM_NBR_MISS);
 	}
 	u.src_ip = tc->c.ip;
@@ -402,7 +404,9 @@ void
 txn_relay_up(struct txn_ctx *tc, struct txn *t, struct rte_mbuf *m,
 	     const struct dp_net_rx *rx, const struct sip_msg *msg, int keep)
 {
-	if (sip_build_strip_via(m, rx->payload_off, msg) < 0 ||
+	/* RFC 3261 16.7 step 3: with only our Via, it was meant for us. */
+	if (msg->nb_via < 2 ||
+	    sip_build_strip_via(m, rx->payload_off, msg) < 0 ||
 	    txn_frame(tc, m, t->up_ip, t->up_port, &t->up_mac) < 0) {
 		SHM_CNT_INC(tc->c.cnt, DROP_REPLIES);
 		rte_pktmbuf_free(m);
@@ -639,7 +643,8 @@ looped(const struct txn_ctx *tc, const struct sip_msg *msg, uint32_t lh)
 
 		if (br_id_parse(sip_span_ptr(msg, v->branch), v->branch.len,
 				&id) == 0 && id.loop == lh &&
-		    sip_build_ipv4(msg, v->host, &ip) == 0 && ip == tc->c.ip)
+		    sip_build_ipv4(msg, v->host, &ip) == 0 && ip == tc->c.ip &&
+		    (v->port ? v->port : 5060) == tc->c.port)
 			return 1;
 	}
 	return 0;
@@ -759,7 +764,7 @@ request_new(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 	uint32_t lh = 0, hop_ip = 0;
 	uint16_t hop_port = 0, st;
 	struct txn *t;
-	int in_dialog = msg->to.tag.len > 0;
+	int in_dialog = msg->to.tag.len > 0, routed;
 
 	st = request_checks(tc, msg, &lh, extra, sizeof(extra));
 	if (st == 483 && msg->method_id == SIP_M_OPTIONS)
@@ -773,7 +778,12 @@ request_new(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 		snprintf(extra, sizeof(extra), "Retry-After: 30\r\n");
 		goto answer;
 	}
-	if (in_dialog) {
+	/* In-dialog, or a route set beyond us (a preloaded outbound
+	 * route, RFC 3261 16.6 item 7): loose routing, one next hop. */
+	routed = in_dialog || msg->nb_route > 1 ||
+		 (msg->nb_route == 1 &&
+		  !uri_is_us(tc, msg, &msg->route[0].uri));
+	if (routed) {
 		if (next_hop(tc, msg, &hop_ip, &hop_port, &cut) < 0) {
 			st = 404;
 			goto answer;
@@ -817,7 +827,7 @@ request_new(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 		t->flags |= TXN_F_INVITE;
 	if (invite && !in_dialog)
 		t->flags |= TXN_F_RR;
-	if (in_dialog)
+	if (routed)
 		t->flags |= TXN_F_NO_RURI;
 	if (msg->max_forwards < 0)
 		t->flags |= TXN_F_ADD_MF;

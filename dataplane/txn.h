@@ -36,7 +36,9 @@ struct cfg;
 
 /** How the transaction layer reaches the wire. */
 struct txn_io {
-	/** Send a complete frame (Ethernet onwards); takes the mbuf. */
+	/** Send a complete frame (Ethernet onwards); takes the mbuf.  A
+	 *  frame whose destination MAC is all zeros waits for the ARP
+	 *  answer about its IPv4 destination. */
 	void (*tx)(void *ctx, struct rte_mbuf *frame);
 	/** Find the MAC of an IPv4 next hop; @return 0 found, -1 unknown
 	 *  (the callee may then start resolving it, e.g. send ARP). */

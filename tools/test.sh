@@ -70,7 +70,18 @@ suite "unit tests (ASan/UBSan)" build-asan
 step "fuzz sip_parse (${FUZZ_SECONDS}s)" bash tools/fuzz.sh "$FUZZ_SECONDS"
 step "smoke: sipfork-dp over net_ring and net_pcap" \
 	env BUILD_DIR=build bash test/integration/smoke_dp.sh
+step "integration: sipp peers in a namespace, sipfork-dp on af_packet" \
+	env BUILD_DIR=build bash test/integration/fork_calls.sh
 step "bench: parser ns/message" build/test/bench/sipfork-bench-parse
+step "bench: timer wheel cycles/op" build/test/bench/sipfork-bench-tmr
+# The fast-path bench doubles as an end-to-end check: it fails when a
+# call does not complete or anything is left over.
+bench_prefix="sfbench$$"
+step "bench: sipfork-bench (worker loop, K = 1..256)" \
+	build/tools/sipfork-bench -l 0-1 --no-pci --huge-unlink \
+	--file-prefix="$bench_prefix" --log-level='*:warning' -- \
+	--calls "${BENCH_CALLS:-10000}" --rounds 3
+rm -rf "/var/run/dpdk/$bench_prefix"
 
 echo
 if [ "$failed" -gt 0 ]; then

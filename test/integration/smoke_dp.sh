@@ -123,6 +123,15 @@ def arp_request():
     return b"\xff" * 6 + peer_mac + b"\x08\x06" + arp + b"\0" * 18
 
 
+def arp_reply(ip, mac):
+    # The callees announce themselves: the dataplane holds frames for a
+    # next hop until ARP says where it is, and a pcap cannot answer.
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, mac,
+                      socket.inet_aton(ip), our_mac,
+                      socket.inet_aton(our_ip))
+    return our_mac + mac + b"\x08\x06" + arp + b"\0" * 18
+
+
 def sip(method, ruri, callid, body=b""):
     extra = "Content-Type: application/sdp\r\n" if body else ""
     return ("%s %s SIP/2.0\r\n"
@@ -144,6 +153,7 @@ sdp = ("v=0\r\no=smoke 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
        (peer_ip, peer_ip)).encode()
 frames = [
     arp_request(),
+    arp_reply("198.18.0.2", bytes.fromhex("020000000002")),
     udp_frame(sip("OPTIONS", "sip:%s" % our_ip, "smoke-options"), 1),
     udp_frame(sip("INVITE", "sip:demo@%s" % our_ip, "smoke-invite", sdp),
               2),
