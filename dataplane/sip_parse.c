@@ -189,7 +189,7 @@ sip_method_from(const char *s, uint32_t len)
 int
 sip_span_ieq(const struct sip_msg *msg, struct sip_span s, const char *str)
 {
-	return ieq(msg->buf, s.off, s.len, str, (uint32_t)strlen(str));
+	return ieq_any(msg->buf, s.off, s.len, str, (uint32_t)strlen(str));
 }
 
 int
@@ -231,7 +231,7 @@ sip_param_find(const struct sip_msg *msg, struct sip_span params,
 			while (v1 > v0 && cc_is(b[v1 - 1], CC_LWS))
 				v1--;
 		}
-		if (n1 > n0 && ieq(b, n0, n1 - n0, name, nlen)) {
+		if (n1 > n0 && ieq_any(b, n0, n1 - n0, name, nlen)) {
 			*value = span(v0, v1 - v0);
 			return 1;
 		}

@@ -82,9 +82,26 @@ span(uint32_t off, uint32_t len)
 	return sp;
 }
 
-/** Case-insensitive compare of buf[off, off+len) with str. */
+/** Case-insensitive compare of buf[off, off+len) with str, which must be
+ *  lower-case already: the parser's own literals, so only one side is
+ *  folded on the hot path. */
 static inline int
 ieq(const char *b, uint32_t off, uint32_t len, const char *str, uint32_t n)
+{
+	uint32_t i;
+
+	if (len != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lower(b[off + i]) != str[i])
+			return 0;
+	return 1;
+}
+
+/** ieq() for a str of any case (names callers of the API pass). */
+static inline int
+ieq_any(const char *b, uint32_t off, uint32_t len, const char *str,
+	uint32_t n)
 {
 	uint32_t i;
 

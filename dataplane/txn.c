@@ -369,22 +369,39 @@ txn_reparse(struct txn_ctx *tc, struct txn *t, struct sip_msg *msg)
 {
 	const char *p = rte_pktmbuf_mtod_offset(t->orig, const char *,
 						t->pl_off);
+	uint32_t slot = dp_pool_idx(&tc->txns, t);
 
-	(void)tc;
-	return sip_parse(p, t->pl_len, msg) == SIP_E_OK ? 0 : -EINVAL;
+	/* The CANCELs and ACKs of one transaction come in runs: parse its
+	 * request once per run, not once per message.  The bytes do not
+	 * change after txn_new (Max-Forwards is rewritten before). */
+	if (msg == tc->scratch && tc->scratch_slot == slot + 1 &&
+	    tc->scratch_gen == t->gen)
+		return 0;
+	if (sip_parse(p, t->pl_len, msg) != SIP_E_OK)
+		return -EINVAL;
+	if (msg == tc->scratch) {
+		tc->scratch_slot = slot + 1;
+		tc->scratch_gen = t->gen;
+	}
+	return 0;
 }
 
+
 void
-txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status)
+txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status,
+		const struct sip_msg *req)
 {
 	struct sip_reply_opts o = { 0 };
-	struct sip_msg *msg = tc->scratch;
+	const struct sip_msg *msg = req;
 	struct rte_mbuf *m;
 	char tag[20];
 	int n;
 
-	if (txn_reparse(tc, t, msg) < 0)
-		return;
+	if (msg == NULL) {
+		if (txn_reparse(tc, t, tc->scratch) < 0)
+			return;
+		msg = tc->scratch;
+	}
 	local_tag(tc, dp_pool_idx(&tc->txns, t), t->gen, tag);
 	o.to_tag = tag;
 	o.extra = status == 503 ? "Retry-After: 5\r\n" : NULL;
@@ -507,7 +524,7 @@ txn_final_up(struct txn_ctx *tc, struct txn *t)
 			st = 500;
 		rte_pktmbuf_free(t->best);
 		t->best = NULL;
-		txn_reply_local(tc, t, st);
+		txn_reply_local(tc, t, st, NULL);
 	}
 	t->final_status = st;
 	count_final(tc, st);
@@ -836,7 +853,7 @@ request_new(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 							 rx->payload_off),
 				 msg);
 	if (invite)
-		txn_reply_local(tc, t, 100); /* RFC 3261 16.2: at once */
+		txn_reply_local(tc, t, 100, msg); /* 16.2: at once */
 	if (fork_group(tc, t, msg) == 0)
 		txn_branch_done(tc, t); /* nothing started: final now */
 	return;

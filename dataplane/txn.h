@@ -81,6 +81,8 @@ struct txn_ctx {
 	uint32_t tag_salt;        /**< makes our To tags unique per run */
 	uint32_t active_branches; /**< branches not final, gauge */
 	struct sip_msg *scratch;  /**< re-parse space for cold paths */
+	uint32_t scratch_slot;    /**< transaction slot + 1 it holds, or 0 */
+	uint16_t scratch_gen;     /**< that transaction's generation */
 	char *buf;                /**< DP_NET_MAX_PAYLOAD build space */
 	char our_hostport[24];    /**< "a.b.c.d:port" */
 	uint16_t our_hostport_len; /**< bytes */

@@ -151,7 +151,8 @@ void txn_tx_kept(struct txn_ctx *tc, struct rte_mbuf *frame);
 void txn_relay_up(struct txn_ctx *tc, struct txn *t, struct rte_mbuf *m,
 		  const struct dp_net_rx *rx, const struct sip_msg *msg,
 		  int keep);
-void txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status);
+void txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status,
+		     const struct sip_msg *req);
 void txn_final_up(struct txn_ctx *tc, struct txn *t);
 void txn_final_2xx(struct txn_ctx *tc, struct txn *t, uint16_t status);
 void txn_branch_done(struct txn_ctx *tc, struct txn *t);

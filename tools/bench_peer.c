@@ -57,7 +57,7 @@ flush(struct bench_peer *p)
 		done += rte_ring_sp_enqueue_burst(p->to_dp,
 			(void **)&p->out[done], p->nb_out - done, NULL);
 		if (done < p->nb_out)
-			rte_pause();
+			p->idle(p->idle_ctx);
 	}
 	p->nb_out = 0;
 }
@@ -456,8 +456,12 @@ bench_peer_release(struct bench_peer *p, uint16_t status)
 		if (frame_sip(p, m, &dst_ip, &dst_port) == 0)
 			uas_reply(p, dst_port, status, NULL);
 		rte_pktmbuf_free(m);
-		if ((i & 63) == 63)
-			bench_peer_poll(p); /* keep the return path moving */
+		if ((i & 63) == 63) {
+			/* Keep both directions moving. */
+			flush(p);
+			p->idle(p->idle_ctx);
+			bench_peer_poll(p);
+		}
 	}
 	p->nb_held = 0;
 	flush(p);

@@ -64,6 +64,8 @@ struct bench_peer {
 	uint32_t cap_held;          /**< capacity of held */
 	uint64_t unexpected;        /**< frames we did not expect */
 	uint16_t ip_id;             /**< next IPv4 id */
+	void (*idle)(void *ctx);    /**< run while waiting for the worker */
+	void *idle_ctx;             /**< its argument */
 	uint32_t nb_out;            /**< frames batched in out */
 	struct rte_mbuf *out[64];   /**< to inject, in one ring operation */
 	char buf[8192];             /**< message being built */

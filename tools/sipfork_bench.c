@@ -33,6 +33,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "bench_peer.h"
 #include "cfg.h"
@@ -52,6 +53,7 @@ struct bench_opts {
 	uint32_t calls;          /**< calls per round at K <= 4 */
 	uint32_t rounds;         /**< measured rounds per phase */
 	int json;                /**< one JSON object per K */
+	int interleaved;         /**< worker and peers on one lcore */
 };
 
 /** One measured round. */
@@ -73,7 +75,12 @@ usage(FILE *f)
 		"  --rounds    measured rounds per phase, medians reported "
 		"(default 5)\n"
 		"  --json      one JSON object per K (CONTRACT.md)\n"
-		"Needs two lcores (-l 0-1): the worker and the emulated peers.\n");
+		"  --interleaved  run the worker loop and the peers in turn on "
+		"one lcore\n"
+		"Two lcores (-l 0-1): the worker on one, the emulated peers on "
+		"the other.\nInterleaved (or -l N): only the cycles spent in "
+		"the worker loop count,\nwithout the cross-core cache traffic "
+		"of a ring between two cores.\n");
 }
 
 static int
@@ -84,6 +91,7 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "calls", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "interleaved", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,6 +142,9 @@ parse_args(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'j':
 			o->json = 1;
+			break;
+		case 'i':
+			o->interleaved = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -197,6 +208,21 @@ cnt(const struct dp_lcore *lc, enum shm_cnt id)
 	return shm_cnt_read(lc->cnt, id);
 }
 
+/* The worker when it shares our lcore (interleaved), else NULL. */
+static struct dp_lcore *bench_inline;
+
+/* What the peers do while they wait for the worker: run it, if it is
+ * ours to run, else nothing but a pause. */
+static void
+bench_idle(void *ctx)
+{
+	(void)ctx;
+	if (bench_inline != NULL)
+		dp_loop_poll(bench_inline);
+	else
+		rte_pause();
+}
+
 /* Poll the peers until cond() holds; @return 0, or -1 after the limit. */
 static int
 run_until(struct bench_peer *p, uint32_t window, int hold)
@@ -211,10 +237,13 @@ run_until(struct bench_peer *p, uint32_t window, int hold)
 		if (rte_get_tsc_cycles() > end)
 			return -1;
 		bench_peer_invite(p, window);
+		if (bench_inline != NULL)
+			dp_loop_poll(bench_inline);
 		/* Drain what the worker sent before sending more: each
 		 * INVITE makes K frames, and a full ring would drop them. */
 		while (bench_peer_poll(p) == BENCH_PEER_POLL)
-			;
+			if (bench_inline != NULL)
+				dp_loop_poll(bench_inline);
 	}
 }
 
@@ -349,14 +378,17 @@ bench_k(struct bench_peer *p, const struct dp_lcore *lc,
 
 		if (o->json)
 			printf("{\"branches\":%u,\"calls\":%u,\"rounds\":%u,"
-			       "\"lcores\":1,\"calls_per_s_per_lcore\":%.0f,"
+			       "\"lcores\":1,\"mode\":\"%s\","
+			       "\"calls_per_s_per_lcore\":%.0f,"
 			       "\"wall_calls_per_s\":%.0f,"
 			       "\"branch_pkts_per_s_per_lcore\":%.0f,"
 			       "\"ns_per_call\":%.0f,\"cycles_per_call\":%.0f,"
 			       "\"tx_state_bytes\":%lu,"
 			       "\"branch_state_bytes\":%lu,"
 			       "\"pkt_bytes_per_tx\":%lu,\"ok\":%s}\n",
-			       k, calls, o->rounds, cps, wall, bps, ns, cyc,
+			       k, calls, o->rounds,
+			       o->interleaved ? "interleaved" : "2-lcore",
+			       cps, wall, bps, ns, cyc,
 			       (unsigned long)tx, (unsigned long)br,
 			       (unsigned long)pkt, rc == 0 ? "true" : "false");
 		else
@@ -399,10 +431,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	worker = rte_get_next_lcore(-1, 1, 0);
-	if (worker >= RTE_MAX_LCORE) {
-		fprintf(stderr, "sipfork-bench: needs two lcores (-l 0-1)\n");
-		rte_eal_cleanup();
-		return 2;
+	if (worker >= RTE_MAX_LCORE || o.interleaved) {
+		worker = rte_get_main_lcore();
+		o.interleaved = 1;
 	}
 	socket = (int)rte_lcore_to_socket_id(worker);
 	if (write_config(&o, path, sizeof(path)) < 0 ||
@@ -440,7 +471,14 @@ main(int argc, char **argv)
 	peer.uas_port0 = 10000;
 	peer.mac.addr_bytes[0] = 0x02;
 	peer.mac.addr_bytes[5] = 0x07;
-	rte_eal_remote_launch(dp_loop_run, lc, worker);
+	peer.idle = bench_idle;
+	if (o.interleaved)
+		bench_inline = lc;
+	else
+		rte_eal_remote_launch(dp_loop_run, lc, worker);
+	printf("sipfork-bench: worker on lcore %u, peers on lcore %u%s\n",
+	       worker, rte_lcore_id(),
+	       o.interleaved ? " (interleaved: worker cycles only)" : "");
 
 	/* One call alone first: the worker learns the callees' MAC by ARP
 	 * while only a few frames wait for it (it holds at most
@@ -450,8 +488,12 @@ main(int argc, char **argv)
 		rc |= bench_k(&peer, lc, &o, o.k[i]) != 0;
 	/* Everything ends within wait_ms: then the worker must be idle. */
 	for (n = 0; n < 2000 && cnt(lc, SHM_CNT_TM_INUSE_TRANSACTIONS); n++) {
-		bench_peer_poll(&peer);
-		rte_delay_ms(1);
+		uint64_t until = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000;
+
+		while (rte_get_tsc_cycles() < until) {
+			bench_idle(NULL);
+			bench_peer_poll(&peer);
+		}
 	}
 	printf("idle: transactions %lu, active branches %lu, unexpected "
 	       "frames %lu\n",
@@ -461,7 +503,10 @@ main(int argc, char **argv)
 	if (cnt(lc, SHM_CNT_TM_INUSE_TRANSACTIONS) != 0 || peer.unexpected)
 		rc = 1;
 	dp_quit = 1;
-	rte_eal_mp_wait_lcore();
+	if (!o.interleaved)
+		rte_eal_mp_wait_lcore();
+	else
+		dp_loop_flush(lc);
 
 free_all:
 	dp_lcore_free(lc);
