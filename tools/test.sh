@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test sipfork has, from a fresh Debian 12 machine: set-up, release
-# and sanitizer builds, CUnit suites, the parser fuzzer for a bounded time,
-# the DPDK smoke test with hugepages, and the parser micro-benchmark.
+# and sanitizer builds, CUnit suites (both builds), the parser fuzzer for a
+# bounded time, the DPDK smoke test with hugepages, sipp peers against
+# sipfork-dp in a network namespace, and the benchmarks (which fail when a
+# call does not complete or a transaction is left over).
 # Ends with one "N passed, M failed" line; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -77,11 +79,15 @@ step "bench: timer wheel cycles/op" build/test/bench/sipfork-bench-tmr
 # The fast-path bench doubles as an end-to-end check: it fails when a
 # call does not complete or anything is left over.
 bench_prefix="sfbench$$"
-step "bench: sipfork-bench (worker loop, K = 1..256)" \
+step "bench: sipfork-bench, worker and peers on two lcores" \
 	build/tools/sipfork-bench -l 0-1 --no-pci --huge-unlink \
 	--file-prefix="$bench_prefix" --log-level='*:warning' -- \
 	--calls "${BENCH_CALLS:-10000}" --rounds 3
-rm -rf "/var/run/dpdk/$bench_prefix"
+step "bench: sipfork-bench, interleaved (worker cycles only)" \
+	build/tools/sipfork-bench -l 0 --no-pci --huge-unlink \
+	--file-prefix="${bench_prefix}i" --log-level='*:warning' -- \
+	--calls "${BENCH_CALLS:-10000}" --rounds 3
+rm -rf "/var/run/dpdk/$bench_prefix" "/var/run/dpdk/${bench_prefix}i"
 
 echo
 if [ "$failed" -gt 0 ]; then
