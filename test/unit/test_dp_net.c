@@ -24,6 +24,7 @@
 
 #include "dp_net.h"
 #include "dp_net_inline.h"
+#include "ref_cksum.h"
 
 /* Random cases per checksum test. */
 #define NB_RANDOM 4000
@@ -46,26 +47,6 @@ static const struct rte_ether_addr peer_mac = {
 /* ---- reference implementation ---------------------------------------- */
 
 /* RFC 1071, byte by byte in network order: the obvious, slow way. */
-static uint32_t
-ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* The UDP checksum (host order) of a linear IPv4/UDP packet. */
 static uint16_t
 ref_udp_cksum(const uint8_t *ip, size_t udp_len)

@@ -43,6 +43,7 @@
 #include "shm_counters.h"
 #include "sip_parse.h"
 #include "txn.h"
+#include "ref_cksum.h"
 
 /* Not RTE_IPV4(): its int shift overflows for a first octet >= 128. */
 #define IPV4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
@@ -140,26 +141,6 @@ static uint32_t nb_odd_chains; /* chains with an odd inner segment */
 /* ---- reference checksums ------------------------------------------------- */
 
 /* RFC 1071 over bytes in network order: the obvious, slow way. */
-static uint32_t
-ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Folded sum of the pseudo-header and the UDP datagram after the IPv4
  * header at ip (20 bytes): 0xffff when the checksum field is right. */
 static uint16_t
