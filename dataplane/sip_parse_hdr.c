@@ -526,27 +526,28 @@ via_param_cb(void *ctx, const char *b, struct sip_span name,
 	}
 }
 
-/* sent-protocol = protocol-name SLASH protocol-version SLASH transport,
- * SLASH = SWS "/" SWS; @return 0 or -1. */
+/* SLASH = SWS "/" SWS; @return 0 or -1. */
+static int
+slash(struct scan *s)
+{
+	scan_lws(s);
+	if (scan_peek(s) != '/')
+		return -1;
+	s->p++;
+	scan_lws(s);
+	return 0;
+}
+
+/* sent-protocol = protocol-name SLASH protocol-version SLASH transport;
+ * @return 0 or -1. */
 static int
 via_protocol(struct scan *s, struct sip_via *v)
 {
 	uint32_t t0;
 
-	if (scan_run(s, CC_TOKEN) == 0)
+	if (scan_run(s, CC_TOKEN) == 0 || slash(s) < 0 ||
+	    scan_run(s, CC_TOKEN) == 0 || slash(s) < 0)
 		return -1;
-	scan_lws(s);
-	if (scan_peek(s) != '/')
-		return -1;
-	s->p++;
-	scan_lws(s);
-	if (scan_run(s, CC_TOKEN) == 0)
-		return -1;
-	scan_lws(s);
-	if (scan_peek(s) != '/')
-		return -1;
-	s->p++;
-	scan_lws(s);
 	t0 = s->p;
 	if (scan_run(s, CC_TOKEN) == 0)
 		return -1;

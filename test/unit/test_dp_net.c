@@ -46,7 +46,6 @@ static const struct rte_ether_addr peer_mac = {
 
 /* ---- reference implementation ---------------------------------------- */
 
-/* RFC 1071, byte by byte in network order: the obvious, slow way. */
 /* The UDP checksum (host order) of a linear IPv4/UDP packet. */
 static uint16_t
 ref_udp_cksum(const uint8_t *ip, size_t udp_len)

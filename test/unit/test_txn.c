@@ -140,7 +140,6 @@ static uint32_t nb_odd_chains; /* chains with an odd inner segment */
 
 /* ---- reference checksums ------------------------------------------------- */
 
-/* RFC 1071 over bytes in network order: the obvious, slow way. */
 /* Folded sum of the pseudo-header and the UDP datagram after the IPv4
  * header at ip (20 bytes): 0xffff when the checksum field is right. */
 static uint16_t
