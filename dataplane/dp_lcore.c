@@ -18,6 +18,9 @@
 #include "dp_log.h"
 #include "dp_port.h"
 
+_Static_assert(RTE_MAX_LCORE <= SHM_MAX_LCORE,
+	       "the statistics region has a slot per lcore");
+
 struct rte_ring *dp_inbox[RTE_MAX_LCORE];
 
 void
@@ -101,14 +104,51 @@ dp_lcore_pools(struct dp_lcore *lc, const struct cfg *cfg, int socket)
 	return 0;
 }
 
+/* Figures of an mbuf pool.  rte_mempool_avail_count() walks every
+ * lcore's cache, which is why only the refresh, not the fast path, calls
+ * it; used counts what sits in those caches as used too. */
+static void
+dp_lcore_mp_stats(const struct rte_mempool *mp, struct shm_mem_stats *st)
+{
+	uint64_t obj = (uint64_t)mp->header_size + mp->elt_size +
+		       mp->trailer_size;
+	uint64_t avail = rte_mempool_avail_count(mp);
+	uint64_t used = mp->size - avail;
+
+	st->total_size = mp->size * obj;
+	st->used_size = used * mp->elt_size;
+	st->real_used_size = used * obj;
+	if (st->real_used_size > st->max_used_size)
+		st->max_used_size = st->real_used_size;
+	st->free_size = st->total_size - st->real_used_size;
+	st->fragments = avail;
+}
+
+void
+dp_lcore_mem_update(struct dp_lcore *lc)
+{
+	struct shm_mem_stats *p = lc->mem->pool;
+
+	txn_mem_stats(&lc->txn, &p[SHM_POOL_TXN], &p[SHM_POOL_BRANCH]);
+	dp_lcore_mp_stats(lc->hdr_pool, &p[SHM_POOL_HDR_MBUF]);
+	dp_lcore_mp_stats(lc->clone_pool, &p[SHM_POOL_CLONE_MBUF]);
+	/* The packet pool is per NUMA node: one of its workers reports it,
+	 * so a sum over lcores counts it once. */
+	if (lc->mem->reports_pkt)
+		dp_lcore_mp_stats(lc->pool, &p[SHM_POOL_PKT_MBUF]);
+	lc->mem->updated = rte_rdtsc();
+}
+
 struct dp_lcore *
 dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
-		const struct dp_conf *conf, struct shm_lcore_counters *cnt,
+		const struct dp_conf *conf, struct shm_stats *stats,
 		const struct cfg *cfg, const struct dp_route_table *routes)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct shm_lcore_counters *cnt = &stats->cnt[lcore_id];
 	struct txn_conf tconf = { 0 };
 	struct dp_lcore *lc;
+	unsigned int other;
 	int ret;
 
 	lc = rte_zmalloc_socket("dp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE,
@@ -119,7 +159,14 @@ dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
 	lc->worker_id = worker_id;
 	lc->conf = *conf;
 	lc->cnt = cnt;
+	lc->mem = &stats->mem[lcore_id];
 	lc->pool = dp_port_pool(socket);
+	/* The first worker of a NUMA node reports the node's packet pool. */
+	lc->mem->reports_pkt = 1;
+	for (other = 0; other < RTE_MAX_LCORE; other++)
+		if (other != lcore_id && stats->mem[other].reports_pkt &&
+		    rte_lcore_to_socket_id(other) == (unsigned int)socket)
+			lc->mem->reports_pkt = 0;
 	lc->drain_cycles = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S *
 			   DP_DRAIN_US;
 	lc->tsc_per_ms = rte_get_tsc_hz() / MS_PER_S;
@@ -148,6 +195,7 @@ dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
 		       rte_strerror(-ret));
 		goto free_lcore;
 	}
+	dp_lcore_mem_update(lc);
 	return lc;
 
 free_lcore:

@@ -25,6 +25,7 @@
 #include "dp_net_inline.h"
 #include "dp_route.h"
 #include "shm_counters.h"
+#include "shm_stats.h"
 #include "sip_parse.h"
 #include "txn.h"
 
@@ -103,6 +104,8 @@ struct dp_lcore {
 	uint64_t next_tick;       /**< TSC at which the next timer tick starts */
 	int timers_left;          /**< the last tick hit DP_TIMERS_PER_LOOP */
 	struct shm_lcore_counters *cnt; /**< this lcore's counters */
+	struct shm_lcore_mem *mem;  /**< this lcore's memory figures */
+	uint64_t next_mem;        /**< TSC of the next memory refresh */
 	struct dp_arp_cache arp;  /**< peers' MACs seen on this lcore */
 	struct txn_ctx txn;       /**< this worker's transactions */
 	struct sip_msg msg;       /**< the message being handled */
@@ -119,16 +122,20 @@ extern struct rte_ring *dp_inbox[RTE_MAX_LCORE];
  * @param lcore_id   EAL lcore id
  * @param worker_id  index among workers (= queue id)
  * @param conf       addresses we answer for
- * @param cnt        the lcore's counter block
+ * @param stats      the statistics region; the worker writes its lcore's
+ *                   counters and memory figures there
  * @param cfg        pool sizes, timers, limits
  * @param routes     where INVITEs go
  * @return the worker, or NULL (out of memory; logged)
  */
 struct dp_lcore *dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
 				 const struct dp_conf *conf,
-				 struct shm_lcore_counters *cnt,
+				 struct shm_stats *stats,
 				 const struct cfg *cfg,
 				 const struct dp_route_table *routes);
+
+/** Refresh a worker's memory figures (its own lcore only). */
+void dp_lcore_mem_update(struct dp_lcore *lc);
 
 /** Free a worker made by dp_lcore_create() (NULL is fine). */
 void dp_lcore_free(struct dp_lcore *lc);

@@ -89,10 +89,45 @@ dp_log_rl(uint32_t level, const char *func, const char *fmt, ...)
 /* -------------------------------------------------------------------- */
 /* TX                                                                    */
 
+/* A copy of a chain in one mbuf, for a port that cannot send chains
+ * (net_pcap, a few NICs): counted, since it undoes the zero-copy fork.
+ * The checksums stay valid: the bytes do not change.  NULL when no mbuf
+ * is free or the frame does not fit one. */
+static struct rte_mbuf *
+dp_tx_linear(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	struct rte_mbuf *f = rte_pktmbuf_alloc(lc->pool);
+	char *d = NULL;
+	const void *p;
+
+	if (f != NULL && rte_pktmbuf_tailroom(f) >= m->pkt_len)
+		d = rte_pktmbuf_append(f, (uint16_t)m->pkt_len);
+	if (d == NULL) {
+		SHM_CNT_INC(lc->cnt, NET_TX_NOMBUF);
+		rte_pktmbuf_free(f);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, d);
+	if (p != d)
+		memcpy(d, p, m->pkt_len);
+	f->ol_flags = m->ol_flags;
+	f->tx_offload = m->tx_offload;
+	rte_pktmbuf_free(m);
+	SHM_CNT_INC(lc->cnt, NET_TX_LINEARIZED);
+	return f;
+}
+
 static inline void
 dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
 {
 	uint16_t sent;
+
+	if (unlikely(m->nb_segs > 1 && !dp_ports[port].multi_seg)) {
+		m = dp_tx_linear(lc, m);
+		if (m == NULL)
+			return;
+	}
 
 	sent = rte_eth_tx_buffer(port, lc->txq[port], lc->txb[port], m);
 	SHM_CNT_ADD(lc->cnt, TX_PKTS, sent);
@@ -392,6 +427,11 @@ dp_loop_poll(struct dp_lcore *lc)
 					  DP_TIMERS_PER_LOOP);
 
 		lc->timers_left = fired == DP_TIMERS_PER_LOOP;
+		if (start >= lc->next_mem) {
+			dp_lcore_mem_update(lc);
+			lc->next_mem = start + SHM_MEM_PERIOD_MS *
+					       lc->tsc_per_ms;
+		}
 		if (lc->nb_pending > 0)
 			dp_loop_hold_expire(lc, start);
 		lc->next_tick = (start / lc->tsc_per_ms + 1) * lc->tsc_per_ms;

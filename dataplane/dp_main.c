@@ -29,6 +29,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -39,6 +40,7 @@
 #include "dp_lcore.h"
 #include "dp_log.h"
 #include "dp_port.h"
+#include "shm_stats.h"
 #include "dp_selfcheck.h"
 
 /* Exit statuses of CONTRACT.md: 2 is a bad argument or configuration. */
@@ -181,7 +183,8 @@ struct dp_state {
 	unsigned int nb_workers;             /**< entries in workers */
 	int main_is_worker;                  /**< no worker lcore: -l N */
 	struct dp_lcore *lc[RTE_MAX_LCORE];  /**< by worker index */
-	struct shm_lcore_counters *cnt;      /**< RTE_MAX_LCORE blocks */
+	const struct rte_memzone *stats_mz;  /**< SHM_STATS_MZ */
+	struct shm_stats *stats;             /**< counters, memory figures */
 	struct dp_selfcheck_port chk;        /**< the self-check's port */
 	struct dp_route_table *routes;       /**< [route NAME] sections */
 };
@@ -236,16 +239,28 @@ dp_setup(struct dp_state *st, const struct cfg *cfg, int self_check)
 		if (ret < 0)
 			return ret;
 	}
-	st->cnt = rte_zmalloc("sf_counters", sizeof(*st->cnt) * RTE_MAX_LCORE,
-			      RTE_CACHE_LINE_SIZE);
-	if (st->cnt == NULL)
+	/* A named memzone, so sipfork-cp (a secondary) can find the figures
+	 * and check their layout before reading them. */
+	st->stats_mz = rte_memzone_reserve_aligned(SHM_STATS_MZ,
+		sizeof(*st->stats), SOCKET_ID_ANY, 0, RTE_CACHE_LINE_SIZE);
+	if (st->stats_mz == NULL) {
+		DP_LOG(ERR, "memzone %s: %s", SHM_STATS_MZ,
+		       rte_strerror(rte_errno));
 		return -ENOMEM;
+	}
+	st->stats = st->stats_mz->addr;
+	memset(st->stats, 0, sizeof(*st->stats));
+	st->stats->magic = SHM_STATS_MAGIC;
+	st->stats->version = SHM_STATS_VERSION;
+	st->stats->size = sizeof(*st->stats);
+	st->stats->nb_counters = SHM_CNT__COUNT;
+	st->stats->tsc_hz = rte_get_tsc_hz();
 	st->routes = dp_route_table_from_cfg(cfg);
 	if (st->routes == NULL)
 		return -ENOMEM;
 	for (i = 0; i < st->nb_workers; i++) {
 		st->lc[i] = dp_lcore_create(st->workers[i], (uint16_t)i, &conf,
-					    &st->cnt[st->workers[i]], cfg,
+					    st->stats, cfg,
 					    st->routes);
 		if (st->lc[i] == NULL) {
 			DP_LOG(ERR, "lcore %u: out of memory", st->workers[i]);
@@ -265,8 +280,9 @@ dp_teardown(struct dp_state *st)
 		dp_lcore_free(st->lc[i]);
 		st->lc[i] = NULL;
 	}
-	rte_free(st->cnt);
-	st->cnt = NULL;
+	rte_memzone_free(st->stats_mz);
+	st->stats_mz = NULL;
+	st->stats = NULL;
 	dp_route_table_free(st->routes);
 	st->routes = NULL;
 	dp_selfcheck_port_forget(&st->chk);

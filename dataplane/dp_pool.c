@@ -53,7 +53,7 @@ dp_pool_fini(struct dp_pool *p)
 }
 
 void
-dp_pool_stats(const struct dp_pool *p, struct dp_mem_stats *st)
+dp_pool_stats(const struct dp_pool *p, struct shm_mem_stats *st)
 {
 	uint64_t used = dp_pool_used(p);
 	/* Per object, besides its payload: cache-line padding plus its

@@ -23,15 +23,7 @@
 
 #include <stdint.h>
 
-/** Memory figures of one pool, in the names OpenSIPS operators read. */
-struct dp_mem_stats {
-	uint64_t total_size;     /**< bytes the pool reserved */
-	uint64_t used_size;      /**< bytes in objects handed out */
-	uint64_t real_used_size; /**< used + per-object overhead, bytes */
-	uint64_t max_used_size;  /**< high-water mark of real_used, bytes */
-	uint64_t free_size;      /**< total - real_used, bytes */
-	uint64_t fragments;      /**< free objects (each a fragment) */
-};
+#include "shm_stats.h"
 
 struct dp_pool {
 	char *base;        /**< first object; objects are elt_size apart */
@@ -61,7 +53,7 @@ int dp_pool_init(struct dp_pool *p, const char *name, uint32_t size,
 void dp_pool_fini(struct dp_pool *p);
 
 /** Fill stats from the pool's counters. */
-void dp_pool_stats(const struct dp_pool *p, struct dp_mem_stats *st);
+void dp_pool_stats(const struct dp_pool *p, struct shm_mem_stats *st);
 
 /** @return a zeroed object, or NULL when the pool is empty. */
 static inline void *

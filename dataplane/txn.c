@@ -236,12 +236,29 @@ txn_frame(struct txn_ctx *tc, struct rte_mbuf *m, uint32_t ip, uint16_t port,
 	return txn_frame_sum(tc, m, ip, port, mac_hint, 0, 0);
 }
 
+/* 1 for an address a SIP frame may go to: not 0/8, loopback, multicast
+ * or broadcast.  A Via can name any address (RFC 4475 3.3.10 bcast);
+ * a proxy must not follow one of these. */
+static int
+unicast(uint32_t ip)
+{
+	uint8_t a = ((const uint8_t *)&ip)[0];
+
+	return a != 0 && a != 127 && a < 224;
+}
+
 int
 txn_frame_sum(struct txn_ctx *tc, struct rte_mbuf *m, uint32_t ip,
 	      uint16_t port, const struct rte_ether_addr *mac_hint,
 	      uint32_t tail_len, uint16_t tail_sum)
 {
 	struct dp_net_udp_tx u;
+
+	if (!unicast(ip) || port == 0) {
+		SHM_CNT_INC(tc->c.cnt, NET_TX_BAD_DEST);
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
 
 	u.src_mac = tc->c.mac;
 	if (tc->c.io.nbr(tc->c.io.ctx, ip, &u.dst_mac) < 0) {
@@ -1072,8 +1089,8 @@ txn_tick(struct txn_ctx *tc, uint64_t now, uint32_t max)
 }
 
 void
-txn_mem_stats(const struct txn_ctx *tc, struct dp_mem_stats *txns,
-	      struct dp_mem_stats *chunks)
+txn_mem_stats(const struct txn_ctx *tc, struct shm_mem_stats *txns,
+	      struct shm_mem_stats *chunks)
 {
 	dp_pool_stats(&tc->txns, txns);
 	dp_pool_stats(&tc->chunks, chunks);

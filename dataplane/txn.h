@@ -132,8 +132,8 @@ int txn_owner(const struct txn_ctx *tc, const struct sip_msg *msg);
 uint32_t txn_tick(struct txn_ctx *tc, uint64_t now, uint32_t max);
 
 /** Memory figures of the transaction and branch-chunk pools. */
-void txn_mem_stats(const struct txn_ctx *tc, struct dp_mem_stats *txns,
-		   struct dp_mem_stats *chunks);
+void txn_mem_stats(const struct txn_ctx *tc, struct shm_mem_stats *txns,
+		   struct shm_mem_stats *chunks);
 
 /** @return transactions alive. */
 uint32_t txn_inuse(const struct txn_ctx *tc);

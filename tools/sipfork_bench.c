@@ -408,7 +408,7 @@ int
 main(int argc, char **argv)
 {
 	static struct bench_peer peer;
-	struct shm_lcore_counters *counters = NULL;
+	struct shm_stats *stats = NULL;
 	struct dp_route_table *routes = NULL;
 	struct dp_lcore *lc = NULL;
 	struct rte_ring *rx[1], *tx[1];
@@ -449,13 +449,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "sipfork-bench: port set-up failed\n");
 		goto free_cfg;
 	}
-	counters = rte_zmalloc("bench_cnt", sizeof(*counters) * RTE_MAX_LCORE,
-			       RTE_CACHE_LINE_SIZE);
+	stats = rte_zmalloc("bench_stats", sizeof(*stats), RTE_CACHE_LINE_SIZE);
 	routes = dp_route_table_from_cfg(&cfg);
 	conf.ip = cfg.dp.ip;
 	conf.sip_port = cfg.dp.port;
-	lc = counters && routes ? dp_lcore_create(worker, 0, &conf,
-				&counters[worker], &cfg, routes) : NULL;
+	lc = stats && routes ? dp_lcore_create(worker, 0, &conf, stats, &cfg,
+					       routes) : NULL;
 	peer.pool = rte_pktmbuf_pool_create("bench_peer", 65535, 256, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (lc == NULL || peer.pool == NULL) {
@@ -511,7 +510,7 @@ main(int argc, char **argv)
 free_all:
 	dp_lcore_free(lc);
 	dp_port_close_all();
-	rte_free(counters);
+	rte_free(stats);
 	dp_route_table_free(routes);
 	rte_mempool_free(peer.pool);
 	dp_port_pools_free();

@@ -1003,7 +1003,7 @@ case_teardown(void)
 static void
 idle_at(int line)
 {
-	struct dp_mem_stats ts, cs;
+	struct shm_mem_stats ts, cs;
 	unsigned int before = CU_get_number_of_failures();
 
 	drain();
@@ -1033,7 +1033,7 @@ idle_at(int line)
 static uint64_t
 chunks_used(const struct cfg *c)
 {
-	struct dp_mem_stats ts, cs;
+	struct shm_mem_stats ts, cs;
 
 	txn_mem_stats(tc, &ts, &cs);
 	return c->mem.branch_chunks - cs.fragments;
@@ -1496,7 +1496,7 @@ fork_k(const char *name, uint32_t k, unsigned int id)
 	uint32_t i, bad = 0, missing = 0, dup = 0, n = 0;
 	uint32_t win = k / 2;
 	uint64_t total0 = CNT(TM_TOTAL_BRANCHES);
-	struct dp_mem_stats ts, cs;
+	struct shm_mem_stats ts, cs;
 	const char *why;
 	char tag[16];
 
