@@ -279,6 +279,18 @@ br_response(struct txn_ctx *tc, struct txn *t, struct br *b,
 		return;
 	}
 	if (b->state == BR_DONE) {
+		/* A branch we ended without its CANCEL (it never rang) rings
+		 * late: CANCEL it now, once (RFC 3261 9.1), so it stops. */
+		if (invite && st < 200 && (b->flags & BR_F_CANCEL_WANTED) &&
+		    !(b->flags & BR_F_CANCEL_SENT)) {
+			struct rte_mbuf *c = br_hop_request(tc, t, b, NULL);
+
+			b->flags |= BR_F_CANCEL_SENT;
+			if (c != NULL) {
+				txn_tx(tc, c);
+				SHM_CNT_INC(tc->c.cnt, FWD_REQUESTS);
+			}
+		}
 		/* Retransmitted finals get our ACK again; any 2xx is the
 		 * caller's (RFC 3261 16.7 step 5), late or repeated. */
 		if (invite && st >= 300)
@@ -290,16 +302,23 @@ br_response(struct txn_ctx *tc, struct txn *t, struct br *b,
 		return;
 	}
 	if (st < 200) {
-		if (b->state == BR_CALLING)
+		int calling = b->state == BR_CALLING;
+
+		if (calling)
 			b->state = BR_PROCEEDING;
 		if (b->flags & BR_F_CANCEL_WANTED)
 			br_send_cancel(tc, t, b);
 		else if (!(b->flags & BR_F_CANCEL_SENT)) {
-			/* INVITE: Timer C restarts on each provisional
-			 * (16.7 step 2); non-INVITE: Timer E goes to T2. */
-			if (invite) {
+			/* INVITE: Timer C, counted from the forwarding,
+			 * restarts on each provisional but 100 (16.6 item
+			 * 11, 16.7 step 2); non-INVITE: Timer E goes to T2. */
+			if (invite && st > 100) {
 				b->t_end = (uint32_t)(tmr_now(tc->wheel) +
 						      tc->timer_c);
+				br_arm(tc, b, UINT32_MAX);
+			} else if (invite) {
+				if (calling)
+					b->t_end += tc->timer_c - tc->timer_b;
 				br_arm(tc, b, UINT32_MAX);
 			} else {
 				br_arm(tc, b, tc->t2);
@@ -317,9 +336,13 @@ br_response(struct txn_ctx *tc, struct txn *t, struct br *b,
 	if (invite && st >= 300)
 		br_send_ack(tc, t, b, msg);
 	if (st < 300) {
-		/* A 2xx goes up at once (16.7 step 5). */
-		txn_relay_up(tc, t, m, rx, msg, !invite);
-		txn_final_2xx(tc, t, st);
+		/* A 2xx goes up at once (16.7 step 5); one that cannot go
+		 * up (only our Via, no route back) ends its branch as a
+		 * 502 instead of ending the fork. */
+		if (txn_relay_up(tc, t, m, rx, msg, !invite) == 0)
+			txn_final_2xx(tc, t, st);
+		else
+			br_local_status(t, 502);
 		txn_branch_done(tc, t);
 		return;
 	}

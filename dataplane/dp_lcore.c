@@ -180,6 +180,7 @@ dp_lcore_create(unsigned int lcore_id, uint16_t worker_id,
 	tconf.worker = (uint8_t)worker_id;
 	tconf.socket = socket;
 	tconf.hw_cksum = dp_ports[lc->tx_port].hw_cksum;
+	tconf.mtu = dp_ports[lc->tx_port].mtu;
 	tconf.pkt_pool = lc->pool;
 	tconf.hdr_pool = lc->hdr_pool;
 	tconf.clone_pool = lc->clone_pool;

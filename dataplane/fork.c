@@ -14,6 +14,7 @@
  * Concurrency: the owner lcore only (see txn_priv.h).
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -119,6 +120,18 @@ branch_frame(struct txn_ctx *tc, struct txn *t, struct br *b,
 	fork_build_req(tc, t, b, msg, &r, ruri, branch);
 	n = sip_build_head(rte_pktmbuf_mtod(h, char *),
 			   rte_pktmbuf_tailroom(h), msg, &r);
+	if (n == -ENOSPC) {
+		/* A Request-URI too long for a header mbuf: a packet mbuf
+		 * has room for any we build (FORK_RURI_MAX). */
+		rte_pktmbuf_free(h);
+		h = rte_pktmbuf_alloc(tc->c.pkt_pool);
+		if (h == NULL) {
+			SHM_CNT_INC(tc->c.cnt, NET_TX_NOMBUF);
+			return NULL;
+		}
+		n = sip_build_head(rte_pktmbuf_mtod(h, char *),
+				   rte_pktmbuf_tailroom(h), msg, &r);
+	}
 	if (n < 0 || rte_pktmbuf_append(h, (uint16_t)n) == NULL)
 		goto free_head;
 	if (t->cut_len > 0) {

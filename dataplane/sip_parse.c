@@ -440,12 +440,15 @@ hdr_value(struct sip_msg *m, enum sip_hdr_type t, struct scan *s,
 		m->mf_value = span(s->p, s->e - s->p);
 		if (value_number(s, &v) < 0)
 			return SIP_E_MAX_FORWARDS;
-		/* RFC 4475 3.1.2.4: an overlarge value may be treated as
-		 * absent; loops are still caught by Via detection. */
-		if (v > 255)
+		/* RFC 4475 3.1.2.4: an overlarge value may be taken as
+		 * absent.  We take it as 255, the largest legal value: a
+		 * proxy then rewrites the digits in place ("300" becomes
+		 * "254") instead of adding a second Max-Forwards. */
+		if (v > 255) {
 			m->flags |= SIP_F_MF_OVERLARGE;
-		else
-			m->max_forwards = (int16_t)v;
+			v = 255;
+		}
+		m->max_forwards = (int16_t)v;
 		return SIP_E_OK;
 	case SIP_H_CONTACT:
 		return sip_hdr_contact(s, m);

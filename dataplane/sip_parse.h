@@ -89,7 +89,7 @@ enum sip_hdr_type {
 #define SIP_MAX_ROUTE 16   /**< Route values; Record-Route likewise */
 
 /** Parse-time observations that are not errors (sip_msg.flags). */
-#define SIP_F_MF_OVERLARGE 0x01      /**< Max-Forwards > 255: ignored */
+#define SIP_F_MF_OVERLARGE 0x01      /**< Max-Forwards > 255: read as 255 */
 #define SIP_F_EXPIRES_OVERLARGE 0x02 /**< an expiry > 2^32-1: clamped */
 #define SIP_F_CONTACT_STAR 0x04      /**< "Contact: *" */
 #define SIP_F_TRAILING_BYTES 0x08    /**< octets after Content-Length */

@@ -40,30 +40,42 @@ method_class(const struct sip_msg *msg)
 	}
 }
 
-/* CRC of the matching fields under one seed: 32 of the key's 128 bits. */
-static uint32_t
-key_part(const struct sip_msg *msg, int cookie, uint8_t mc, uint32_t seed)
+/* FNV-1a over the fields RFC 3261 17.2.3 matches on, with a basis:
+ * its multiplications make the halves independent of each other, which
+ * CRCs under different seeds are not (CRC is affine in its seed). */
+static uint64_t
+key_fnv(const struct sip_msg *msg, int cookie, uint8_t mc, uint64_t h)
 {
 	const struct sip_via *v = &msg->via[0];
-	uint32_t h = seed ^ mc;
+	struct sip_span f[4];
+	uint32_t n = 0, i, j;
 
 	if (cookie) {
-		h = dp_crc(sip_span_ptr(msg, v->branch), v->branch.len, h);
-		h = dp_crc(sip_span_ptr(msg, v->host), v->host.len, h);
-		return rte_hash_crc_4byte(v->port, h);
+		f[n++] = v->branch;
+		f[n++] = v->host;
+	} else {
+		f[n++] = msg->call_id;
+		f[n++] = msg->from.tag;
+		f[n++] = v->all;
 	}
-	h = dp_crc(sip_span_ptr(msg, msg->call_id), msg->call_id.len, h);
-	h = dp_crc(sip_span_ptr(msg, msg->from.tag), msg->from.tag.len, h);
-	h = dp_crc(sip_span_ptr(msg, v->all), v->all.len, h);
-	return rte_hash_crc_4byte(msg->cseq, h);
+	h = (h ^ mc) * 0x100000001b3ull;
+	h = (h ^ (cookie ? v->port : msg->cseq)) * 0x100000001b3ull;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = (const uint8_t *)sip_span_ptr(msg, f[i]);
+
+		for (j = 0; j < f[i].len; j++)
+			h = (h ^ p[j]) * 0x100000001b3ull;
+		h = (h ^ 0xff) * 0x100000001b3ull; /* field separator */
+	}
+	return h;
 }
 
 /*
- * The server transaction key: 128 bits of CRC over the fields RFC 3261
- * 17.2.3 matches on (branch, sent-by, method class).  For RFC 2543 peers
- * without the magic cookie the 17.2.3 fallback fields stand in (Call-ID,
- * From tag, the whole top Via, CSeq number).  Four seeds make a false
- * match between live transactions negligible (about 2^-100 at 10^6).
+ * The server transaction key: 128 bits over the fields RFC 3261 17.2.3
+ * matches on (branch, sent-by, method class), or for RFC 2543 peers
+ * without the magic cookie its fallback fields (Call-ID, From tag, the
+ * whole top Via, CSeq number).  Two FNV-1a 64 with different bases: a
+ * false match between live transactions is then about 2^-100 likely.
  */
 static void
 txn_key(const struct sip_msg *msg, uint64_t key[2])
@@ -73,10 +85,8 @@ txn_key(const struct sip_msg *msg, uint64_t key[2])
 	int cookie = v->branch.len > 7 &&
 		     memcmp(sip_span_ptr(msg, v->branch), "z9hG4bK", 7) == 0;
 
-	key[0] = (uint64_t)key_part(msg, cookie, mc, 0x5f1f0001u) << 32 |
-		 key_part(msg, cookie, mc, 0x2a4b0003u);
-	key[1] = (uint64_t)key_part(msg, cookie, mc, 0x9e3779b9u) << 32 |
-		 key_part(msg, cookie, mc, 0x7f4a7c15u);
+	key[0] = key_fnv(msg, cookie, mc, 0xcbf29ce484222325ull);
+	key[1] = key_fnv(msg, cookie, mc, 0x84222325cbf29ce4ull);
 }
 
 /* The key is already a hash: rte_hash needs only 32 bits of it. */
@@ -109,6 +119,12 @@ txn_ctx_init(struct txn_ctx *tc, const struct txn_conf *c, uint64_t now)
 	tc->timer_b = cfg->timers.timer_b_ms;
 	tc->timer_c = cfg->timers.timer_c_ms;
 	tc->wait = cfg->timers.wait_ms;
+	/* A transaction holds up to three received or built packets (its
+	 * request, our last reply, the best response) from the pool RX
+	 * refills from; a third of [memory] mbufs keeps RX alive when
+	 * transactions pile up, and past it new requests get 503. */
+	tc->max_txns = RTE_MIN(cfg->mem.transactions,
+			       RTE_MAX(cfg->mem.mbufs / 3, 1u));
 	tc->tag_salt = (uint32_t)rte_rdtsc();
 	tc->our_hostport_len = (uint16_t)sip_build_hostport(
 		tc->our_hostport, c->ip, c->port);
@@ -169,6 +185,8 @@ txn_free(struct txn_ctx *tc, struct txn *t)
 	rte_pktmbuf_free(t->orig);
 	rte_pktmbuf_free(t->last_resp);
 	rte_pktmbuf_free(t->best);
+	if (tc->scratch_slot == dp_pool_idx(&tc->txns, t) + 1)
+		tc->scratch_slot = 0; /* the parse pointed into orig */
 	/* orig == NULL marks a free slot for txn_ctx_fini and responses. */
 	t->orig = t->last_resp = t->best = NULL;
 	rte_hash_del_key(tc->hash, t->key);
@@ -258,6 +276,13 @@ txn_frame_sum(struct txn_ctx *tc, struct rte_mbuf *m, uint32_t ip,
 		SHM_CNT_INC(tc->c.cnt, NET_TX_BAD_DEST);
 		rte_pktmbuf_free(m);
 		return -EINVAL;
+	}
+	/* No IP fragmentation here: a datagram over the MTU would be lost
+	 * on the wire, every retransmission with it. */
+	if (tc->c.mtu != 0 && m->pkt_len + 28 > tc->c.mtu) {
+		SHM_CNT_INC(tc->c.cnt, NET_TX_TOO_BIG);
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
 	}
 
 	u.src_mac = tc->c.mac;
@@ -434,23 +459,27 @@ txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status,
 	SHM_CNT_INC(tc->c.cnt, TM_LOCAL_REPLIES);
 }
 
-void
+int
 txn_relay_up(struct txn_ctx *tc, struct txn *t, struct rte_mbuf *m,
 	     const struct dp_net_rx *rx, const struct sip_msg *msg, int keep)
 {
 	/* RFC 3261 16.7 step 3: with only our Via, it was meant for us. */
 	if (msg->nb_via < 2 ||
-	    sip_build_strip_via(m, rx->payload_off, msg) < 0 ||
-	    txn_frame(tc, m, t->up_ip, t->up_port, &t->up_mac) < 0) {
+	    sip_build_strip_via(m, rx->payload_off, msg) < 0) {
 		SHM_CNT_INC(tc->c.cnt, DROP_REPLIES);
 		rte_pktmbuf_free(m);
-		return;
+		return -EINVAL;
+	}
+	if (txn_frame(tc, m, t->up_ip, t->up_port, &t->up_mac) < 0) {
+		SHM_CNT_INC(tc->c.cnt, DROP_REPLIES); /* txn_frame freed m */
+		return -EINVAL;
 	}
 	SHM_CNT_INC(tc->c.cnt, FWD_REPLIES);
 	if (keep)
 		send_up_kept(tc, t, m);
 	else
 		txn_tx(tc, m);
+	return 0;
 }
 
 /* A response that matches no transaction but carries our Via: relay it
@@ -489,10 +518,13 @@ relay_stateless(struct txn_ctx *tc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (sip_build_strip_via(m, rx->payload_off, msg) < 0 ||
-	    txn_frame(tc, m, ip, port, NULL) < 0) {
+	if (sip_build_strip_via(m, rx->payload_off, msg) < 0) {
 		SHM_CNT_INC(tc->c.cnt, DROP_REPLIES);
 		rte_pktmbuf_free(m);
+		return;
+	}
+	if (txn_frame(tc, m, ip, port, NULL) < 0) {
+		SHM_CNT_INC(tc->c.cnt, DROP_REPLIES); /* txn_frame freed m */
 		return;
 	}
 	SHM_CNT_INC(tc->c.cnt, FWD_REPLIES);
@@ -759,9 +791,12 @@ static struct txn *
 txn_new(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 	const struct sip_msg *msg, const uint64_t key[2])
 {
-	struct txn *t = dp_pool_get(&tc->txns);
+	struct txn *t;
 	uint32_t slot;
 
+	if (dp_pool_used(&tc->txns) >= tc->max_txns)
+		return NULL;
+	t = dp_pool_get(&tc->txns);
 	if (t == NULL)
 		return NULL;
 	memcpy(t->key, key, sizeof(t->key));
@@ -985,7 +1020,9 @@ request_in(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 	if (t != NULL) {
 		/* A retransmission (RFC 3261 17.2.1/17.2.2): the last
 		 * response again, if there is one yet. */
-		if (t->last_resp != NULL) {
+		/* RFC 6026: once a 2xx went up, the caller's retransmission
+		 * is absorbed, not answered with a stale provisional. */
+		if (t->last_resp != NULL && t->state != TS_ACCEPTED) {
 			txn_tx_kept(tc, t->last_resp);
 			SHM_CNT_INC(tc->c.cnt, TM_RETRANSMISSIONS);
 		}
@@ -1011,7 +1048,13 @@ response_in(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* Slot, generation and index are guessable by any callee; the loop
+	 * hash (Request-URI, From tag, Call-ID, CSeq) is known only to the
+	 * parties of this call, so a forged final for another call does
+	 * not match. */
 	t = txn_from_slot(tc, id.slot, id.gen);
+	if (t != NULL && t->loop != id.loop)
+		t = NULL;
 	b = t != NULL ? br_at(tc, t, id.br) : NULL;
 	if (b == NULL) {
 		/* Late 2xx for a transaction gone: still the caller's. */

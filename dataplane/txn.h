@@ -54,6 +54,7 @@ struct txn_conf {
 	uint8_t worker;               /**< worker id, in our Via branches */
 	int socket;                   /**< NUMA socket for memory */
 	int hw_cksum;                 /**< port computes IPv4/UDP sums */
+	uint16_t mtu;                 /**< bytes of IP datagram per frame */
 	struct rte_mempool *pkt_pool; /**< locally built messages */
 	struct rte_mempool *hdr_pool; /**< branch header segments */
 	struct rte_mempool *clone_pool; /**< indirect mbufs (no data) */
@@ -77,6 +78,7 @@ struct txn_ctx {
 	uint32_t timer_b;         /**< Timer B and F, ticks */
 	uint32_t timer_c;         /**< proxy Timer C, ticks */
 	uint32_t wait;            /**< time-to-delete after completion */
+	uint32_t max_txns;        /**< transactions the mbufs can carry */
 	uint16_t ip_id;           /**< next IPv4 identification */
 	uint32_t tag_salt;        /**< makes our To tags unique per run */
 	uint32_t active_branches; /**< branches not final, gauge */

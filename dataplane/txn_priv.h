@@ -148,9 +148,9 @@ int txn_frame_sum(struct txn_ctx *tc, struct rte_mbuf *m, uint32_t ip,
 		  uint32_t tail_len, uint16_t tail_sum);
 void txn_tx(struct txn_ctx *tc, struct rte_mbuf *frame);
 void txn_tx_kept(struct txn_ctx *tc, struct rte_mbuf *frame);
-void txn_relay_up(struct txn_ctx *tc, struct txn *t, struct rte_mbuf *m,
-		  const struct dp_net_rx *rx, const struct sip_msg *msg,
-		  int keep);
+int txn_relay_up(struct txn_ctx *tc, struct txn *t, struct rte_mbuf *m,
+		 const struct dp_net_rx *rx, const struct sip_msg *msg,
+		 int keep);
 void txn_reply_local(struct txn_ctx *tc, struct txn *t, uint16_t status,
 		     const struct sip_msg *req);
 void txn_final_up(struct txn_ctx *tc, struct txn *t);

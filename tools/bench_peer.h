@@ -11,9 +11,9 @@
  * ACKs the 200 and hangs up with a BYE that the winner answers.  A call
  * is complete when the 200 to the BYE reaches the caller.
  *
- * In hold mode the callees keep the branch INVITEs instead of answering,
- * so the replication rate can be measured on its own, and answer them
- * all later with bench_peer_release().
+ * In hold mode the callees are silent: they count the branch INVITEs and
+ * answer nothing, so the replication rate can be measured on its own;
+ * bench_peer_cancel() then ends every call with the caller's CANCEL.
  *
  * Concurrency: one lcore (the bench's main one) runs every function
  * here; the dataplane worker runs on another and meets it only through
@@ -58,10 +58,8 @@ struct bench_peer {
 	uint32_t started;           /**< INVITEs sent */
 	uint32_t completed;         /**< calls done */
 	uint8_t *state;             /**< enum bench_call per call */
-	int hold;                   /**< keep branch INVITEs unanswered */
-	struct rte_mbuf **held;     /**< held branch INVITE frames */
-	uint32_t nb_held;           /**< entries in held */
-	uint32_t cap_held;          /**< capacity of held */
+	int hold;                   /**< silent callees: count, answer none */
+	uint32_t nb_held;           /**< branch frames counted while silent */
 	uint64_t unexpected;        /**< frames we did not expect */
 	uint16_t ip_id;             /**< next IPv4 id */
 	void (*idle)(void *ctx);    /**< run while waiting for the worker */
@@ -79,7 +77,7 @@ struct bench_peer {
  */
 int bench_peer_run(struct bench_peer *p, uint32_t k, uint32_t nb, int hold);
 
-/** Free a run's state (held frames included). */
+/** Free a run's state. */
 void bench_peer_end(struct bench_peer *p);
 
 /**
@@ -97,7 +95,9 @@ uint32_t bench_peer_invite(struct bench_peer *p, uint32_t window);
  */
 uint32_t bench_peer_poll(struct bench_peer *p);
 
-/** Answer every held branch INVITE with status (hold mode ends). */
-void bench_peer_release(struct bench_peer *p, uint16_t status);
+/** CANCEL every call of the run from the caller (hold mode ends): the
+ *  proxy answers 200 and, its branches never having rung, a 487 after
+ *  4*T1, which the caller ACKs. */
+void bench_peer_cancel(struct bench_peer *p);
 
 #endif /* BENCH_PEER_H */

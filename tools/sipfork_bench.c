@@ -12,7 +12,7 @@
  *  - call flow: INVITE forked to K callees, one 180+200, the rest 180
  *    then CANCEL/487/ACK, the caller's ACK and BYE/200 through the proxy;
  *  - replication: INVITEs forked to K callees that do not answer, timed
- *    until every branch frame is out (then cleaned up with 486s).
+ *    until every branch frame is out (then ended by the caller's CANCEL).
  * Rates are per second of the worker's busy cycles (iterations that had
  * work), so they are the worker's, not the emulator's; the wall-clock
  * call rate is printed too.
@@ -177,7 +177,7 @@ write_config(const struct bench_opts *o, char *path, size_t cap)
 		"max_branches = 1024\n\n"
 		"[timers]\nwait_ms = 100\n\n"
 		"[memory]\ntransactions = 65536\nbranch_chunks = 65536\n"
-		"mbufs = 32767\nhdr_mbufs = 65535\nclone_mbufs = 65535\n");
+		"mbufs = 65535\nhdr_mbufs = 65535\nclone_mbufs = 65535\n");
 	for (i = 0; i < o->nb_k; i++) {
 		fprintf(f, "\n[route b%u]\ntargets =", o->k[i]);
 		for (t = 0; t < o->k[i]; t++)
@@ -266,6 +266,20 @@ dump_stuck(const struct bench_peer *p, const struct dp_lcore *lc)
 				(unsigned long)lc->cnt->v[i]);
 }
 
+/* Let the last round's transactions end (wait_ms after completion), so
+ * a round starts from idle pools and measures only itself. */
+static void
+settle(struct bench_peer *p, const struct dp_lcore *lc)
+{
+	uint64_t end = rte_get_tsc_cycles() + 2 * rte_get_tsc_hz();
+
+	while (cnt(lc, SHM_CNT_TM_INUSE_TRANSACTIONS) != 0 &&
+	       rte_get_tsc_cycles() < end) {
+		bench_idle(NULL);
+		bench_peer_poll(p);
+	}
+}
+
 /* One round of full call flows; @return 0 or -1 (did not complete). */
 static int
 round_calls(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
@@ -278,6 +292,7 @@ round_calls(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
 	uint64_t b0, t0, busy, wall;
 	int rc;
 
+	settle(p, lc);
 	if (bench_peer_run(p, k, calls, 0) < 0)
 		return -1;
 	b0 = cnt(lc, SHM_CNT_BUSY_CYCLES);
@@ -300,7 +315,7 @@ round_calls(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
 }
 
 /* One replication round: INVITEs to silent callees until every branch
- * frame is out; then 486 from all of them ends the calls. */
+ * frame is out; then the caller CANCELs every call. */
 static int
 round_repl(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
 	   struct bench_sample *s)
@@ -309,6 +324,7 @@ round_repl(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
 	uint64_t b0, busy;
 	int rc;
 
+	settle(p, lc);
 	if (bench_peer_run(p, k, invites, 1) < 0)
 		return -1;
 	b0 = cnt(lc, SHM_CNT_BUSY_CYCLES);
@@ -318,10 +334,10 @@ round_repl(struct bench_peer *p, const struct dp_lcore *lc, uint32_t k,
 		fprintf(stderr, "sipfork-bench: K=%u: %u of %u branch INVITEs "
 			"out in %d s\n", k, p->nb_held, invites * k,
 			BENCH_ROUND_SECONDS);
-	bench_peer_release(p, 486);
+	bench_peer_cancel(p);
 	if (rc == 0 && run_until(p, invites, 0) < 0) {
 		fprintf(stderr, "sipfork-bench: K=%u: %u of %u calls ended "
-			"after the 486s\n", k, p->completed, invites);
+			"after the CANCELs\n", k, p->completed, invites);
 		rc = -1;
 	}
 	if (rc < 0)
