@@ -602,6 +602,7 @@ struct call {
 	const char *ruri;  /* Request-URI, or NULL for sip:USER@198.18.0.1 */
 	const char *mf;    /* Max-Forwards value: NULL 70, "" none */
 	const char *extra; /* more header lines (CRLF each), or NULL */
+	const char *via;   /* top Via sent-by, or NULL for 198.18.0.2:5060 */
 };
 
 static void
@@ -636,7 +637,7 @@ uac_send(const struct call *c, const char *method, const char *to_line)
 	}
 	n = snprintf(buf, sizeof(buf),
 		     "%s %s SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 198.18.0.2:5060"
+		     "Via: SIP/2.0/UDP %s"
 		     ";branch=z9hG4bK-uac-%u\r\n"
 		     "%s%s%s"
 		     "%s"
@@ -644,7 +645,9 @@ uac_send(const struct call *c, const char *method, const char *to_line)
 		     "%s"
 		     "Call-ID: call-%u@198.18.0.2\r\n"
 		     "CSeq: 1 %s\r\n",
-		     method, ruri, c->id, omit_mf ? "" : "Max-Forwards: ",
+		     method, ruri,
+		     c->via != NULL ? c->via : "198.18.0.2:5060", c->id,
+		     omit_mf ? "" : "Max-Forwards: ",
 		     omit_mf ? "" : c->mf ? c->mf : "70", omit_mf ? "" : "\r\n",
 		     c->extra ? c->extra : "", c->id, to_line, c->id, method);
 	if (strcmp(method, "INVITE") == 0)
@@ -733,47 +736,61 @@ reason(uint16_t status)
  * every Via line in order, From, To (with tag when the request's To has
  * none), Call-ID, CSeq, Content-Length: 0; from the request's target.
  */
+static size_t uas_build(const struct out *req, uint16_t status,
+			const char *tag, char *buf, size_t cap);
+
 static void
 uas_reply(const struct out *req, uint16_t status, const char *tag)
 {
+	struct tgt from = { req->dst_ip, req->dst_port };
+	char buf[4096];
+
+	uas_build(req, status, tag, buf, sizeof(buf));
+	feed(buf, &from);
+}
+
+/* The callee's answer to req, as text in buf (NUL-terminated). */
+static size_t
+uas_build(const struct out *req, uint16_t status, const char *tag, char *buf,
+	  size_t cap)
+{
 	const struct sip_msg *m = &req->msg;
 	const struct sip_hdr *h;
-	struct tgt from = { req->dst_ip, req->dst_port };
-	char buf[4096], line[64];
+	char line[64];
 	size_t n = 0;
 	uint8_t i;
 
 	snprintf(line, sizeof(line), "SIP/2.0 %u %s\r\n", status,
 		 reason(status));
-	append(buf, sizeof(buf), &n, line, strlen(line));
+	append(buf, cap, &n, line, strlen(line));
 	for (i = 0; i < m->nb_hdrs; i++)
 		if (m->hdr[i].type == SIP_H_VIA)
-			append(buf, sizeof(buf), &n,
+			append(buf, cap, &n,
 			       sip_span_ptr(m, m->hdr[i].line),
 			       m->hdr[i].line.len);
 	h = hdr_of(m, SIP_H_FROM);
 	HARNESS(h != NULL);
-	append(buf, sizeof(buf), &n, sip_span_ptr(m, h->line), h->line.len);
+	append(buf, cap, &n, sip_span_ptr(m, h->line), h->line.len);
 	h = hdr_of(m, SIP_H_TO);
 	HARNESS(h != NULL);
 	if (tag != NULL && m->to.tag.len == 0) {
 		/* The line ends in CRLF: the tag goes before it. */
-		append(buf, sizeof(buf), &n, sip_span_ptr(m, h->line),
+		append(buf, cap, &n, sip_span_ptr(m, h->line),
 		       h->line.len - 2u);
 		snprintf(line, sizeof(line), ";tag=%s\r\n", tag);
-		append(buf, sizeof(buf), &n, line, strlen(line));
+		append(buf, cap, &n, line, strlen(line));
 	} else {
-		append(buf, sizeof(buf), &n, sip_span_ptr(m, h->line),
+		append(buf, cap, &n, sip_span_ptr(m, h->line),
 		       h->line.len);
 	}
 	h = hdr_of(m, SIP_H_CALL_ID);
 	HARNESS(h != NULL);
-	append(buf, sizeof(buf), &n, sip_span_ptr(m, h->line), h->line.len);
+	append(buf, cap, &n, sip_span_ptr(m, h->line), h->line.len);
 	h = hdr_of(m, SIP_H_CSEQ);
 	HARNESS(h != NULL);
-	append(buf, sizeof(buf), &n, sip_span_ptr(m, h->line), h->line.len);
-	append(buf, sizeof(buf), &n, "Content-Length: 0\r\n\r\n", 21);
-	feed(buf, &from);
+	append(buf, cap, &n, sip_span_ptr(m, h->line), h->line.len);
+	append(buf, cap, &n, "Content-Length: 0\r\n\r\n", 21);
+	return n;
 }
 
 /* ---- what a proxied message must look like ------------------------------- */
@@ -1000,6 +1017,42 @@ case_teardown(void)
 
 /* Every transaction, branch, timer and mbuf is back where it came from,
  * and every frame sent so far passed the wire checks. */
+static int
+ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Objects of mp that can be taken out, counted once each: a double free
+ * puts one object on the free list twice, so it comes out twice (and
+ * rte_mempool_avail_count() hides it: it caps its result at the size).
+ * @return the number of distinct objects; size when all is well.
+ */
+static unsigned int
+pool_distinct(struct rte_mempool *mp)
+{
+	unsigned int n = 0, i, distinct;
+	void **objs = calloc(mp->size + 16, sizeof(*objs));
+
+	HARNESS(objs != NULL);
+	while (n < mp->size + 16 && rte_mempool_get(mp, &objs[n]) == 0)
+		n++;
+	qsort(objs, n, sizeof(*objs), ptr_cmp);
+	for (i = 0, distinct = 0; i < n; i++)
+		if (i == 0 || objs[i] != objs[i - 1])
+			distinct++;
+	/* Put each back once: the pool is whole again after a test that
+	 * caught a double free, so the next case starts clean. */
+	for (i = 0; i < n; i++)
+		if (i == 0 || objs[i] != objs[i - 1])
+			rte_mempool_put(mp, objs[i]);
+	free(objs);
+	return distinct == n ? distinct : distinct + (n - distinct) * 1000;
+}
+
 static void
 idle_at(int line)
 {
@@ -1018,6 +1071,9 @@ idle_at(int line)
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(hdr_pool), hdr_pool->size);
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(clone_pool),
 			clone_pool->size);
+	CU_ASSERT_EQUAL(pool_distinct(pkt_pool), pkt_pool->size);
+	CU_ASSERT_EQUAL(pool_distinct(hdr_pool), hdr_pool->size);
+	CU_ASSERT_EQUAL(pool_distinct(clone_pool), clone_pool->size);
 	CU_ASSERT_EQUAL(nb_bad, 0);
 	if (CU_get_number_of_failures() != before)
 		fprintf(stderr, "\n  line %d: not idle: %u txns, pools "
@@ -1938,6 +1994,70 @@ test_non_invite_and_ack(void)
 
 /* ---- suite --------------------------------------------------------------- */
 
+/* ---- hostile peers ---------------------------------------------------- */
+
+/*
+ * A callee forging a final for a branch not its own: the Via branch shape
+ * is guessable, its loop hash is not, so the response matches nothing and
+ * forking goes on.  A caller whose Via names loopback: every frame back to
+ * it is refused and counted, and nothing is freed twice (the idle check
+ * counts every mempool, so a double free shows as one mbuf too many).
+ */
+static void
+test_hostile(void)
+{
+	const struct call c = { .user = "hunt", .id = 120 };
+	const struct call lo = { .user = "hunt", .id = 121,
+				 .via = "127.0.0.1:5060" };
+	static const char *const tag[4] = { "x0", "x1", "x2", "x3" };
+	struct out *br[4];
+	char buf[4096], *b;
+	uint64_t drops, bad;
+	size_t n;
+	uint32_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tc);
+	uac_invite(&c);
+	check_local(expect_response(100), &c, 100);
+	for (i = 0; i < 4; i++)
+		br[i] = expect_request("INVITE", &hunt[i]);
+	/* Callee 3 sends a 603 with branch 0's Via, loop hash altered. */
+	n = uas_build(br[0], 603, tag[3], buf, sizeof(buf));
+	b = memmem(buf, n, BR_ID_PREFIX, BR_ID_PREFIX_LEN);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	b[BR_ID_LEN - 1] = b[BR_ID_LEN - 1] == '0' ? '1' : '0';
+	drops = CNT(DROP_REPLIES);
+	feed(buf, &hunt[3]);
+	expect_silence();
+	CU_ASSERT_EQUAL(CNT(DROP_REPLIES), drops + 1);
+	CU_ASSERT_EQUAL(CNT(TM_6XX_TRANSACTIONS), 0);
+	/* The real answer still wins; the silent branches end after 4*T1. */
+	uas_reply(br[0], 200, tag[0]);
+	check_relayed(expect_response(200), &c, 200, tag[0]);
+	expect_silence();
+	run_for(4 * T1 + WAIT_MS);
+	expect_silence();
+	expect_idle();
+
+	/* A caller behind a loopback Via: nothing goes back to it. */
+	bad = CNT(NET_TX_BAD_DEST);
+	uac_invite(&lo);
+	for (i = 0; i < 4; i++)
+		br[i] = expect_request("INVITE", &hunt[i]);
+	CU_ASSERT_EQUAL(CNT(NET_TX_BAD_DEST), bad + 1); /* the 100 */
+	uas_reply(br[0], 180, tag[0]);
+	CU_ASSERT_EQUAL(CNT(NET_TX_BAD_DEST), bad + 2); /* the 180 */
+	for (i = 0; i < 4; i++) {
+		uas_reply(br[i], 486, tag[i]);
+		expect_request("ACK", &hunt[i]);
+	}
+	expect_silence();
+	CU_ASSERT_EQUAL(CNT(NET_TX_BAD_DEST), bad + 3); /* the 486 */
+	run_for(64 * T1 + WAIT_MS);
+	expect_silence();
+	expect_idle();
+}
+
 static void
 put_targets(FILE *f, const char *name, const struct tgt *t, uint32_t n,
 	    uint32_t split)
@@ -2016,6 +2136,8 @@ static const struct {
 	  test_refusals },
 	{ "non-INVITE, ACK for 2xx relayed statelessly",
 	  test_non_invite_and_ack },
+	{ "hostile peers: forged final, loopback Via",
+	  test_hostile },
 };
 
 int
