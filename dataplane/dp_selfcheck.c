@@ -176,7 +176,7 @@ dp_check_why(struct dp_check *c, const char *fmt, ...)
 int
 dp_check_enqueue(struct dp_check *c, struct rte_mbuf *m)
 {
-	if (rte_ring_enqueue(c->cp->rx[0], m) < 0) {
+	if (rte_ring_enqueue(c->cp->rx[c->rx_queue], m) < 0) {
 		rte_pktmbuf_free(m);
 		snprintf(c->why, sizeof(c->why), "RX ring full");
 		return -1;

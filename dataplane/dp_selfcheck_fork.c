@@ -727,14 +727,21 @@ fk_step_invite(struct dp_check *c, struct dp_fork *fk)
 	dp_check_report(c, name, ok);
 }
 
-/* Step 2: every callee rings; each 180 reaches the caller. */
+/* Step 2: every callee rings; each 180 reaches the caller.  With a
+ * second worker the 180s arrive on its queue: the transaction is worker
+ * 0's, so worker 1 must hand them over through worker 0's inbox ring,
+ * as RSS would deliver a callee's answers to any worker. */
 static void
 fk_step_ringing(struct dp_check *c, struct dp_fork *fk)
 {
+	const char *name = c->cp->nb_queues > 1 ?
+		"fork: 180 relayed (sent to worker 1, handed to worker 0)" :
+		"fork: 180 relayed";
 	unsigned int i, k;
 	int ok = 0;
 
 	dp_check_drain(c);
+	c->rx_queue = c->cp->nb_queues > 1 ? 1 : 0;
 	for (i = 0; i < fk->nb; i++) {
 		fk->sent_len[i] = fk_uas_reply(fk->sent[i],
 			sizeof(fk->sent[i]), &fk->inv[i].msg, 180, "Ringing",
@@ -744,6 +751,7 @@ fk_step_ringing(struct dp_check *c, struct dp_fork *fk)
 				       0) < 0)
 			goto report;
 	}
+	c->rx_queue = 0;
 	if (fk_collect(c, fk, fk->nb) < 0)
 		goto report;
 	/* Relayed in the order received: frame k is callee k's. */
@@ -764,7 +772,8 @@ fk_step_ringing(struct dp_check *c, struct dp_fork *fk)
 	}
 	ok = 1;
 report:
-	dp_check_report(c, "fork: 180 relayed", ok);
+	c->rx_queue = 0;
+	dp_check_report(c, name, ok);
 }
 
 /* Step 3: callee 1 answers 200: relayed, and every other branch gets a

@@ -51,6 +51,7 @@ struct dp_check {
 	struct dp_lcore *lc;          /**< worker 0, whose counters we read */
 	const struct cfg *cfg;        /**< the loaded configuration */
 	int interleaved;              /**< 1: we run dp_loop_poll() ourselves */
+	unsigned int rx_queue;        /**< the queue frames are injected on */
 	struct rte_mempool *pool;     /**< mbufs for injected frames */
 	struct dp_check_peer peer;    /**< the caller of every check */
 	uint32_t our_ip;              /**< network order */

@@ -76,6 +76,26 @@ else
 	tail -20 "$tmp/selfcheck.err" >&2
 fi
 
+# ---- 1b. the same with two workers ---------------------------------------
+# A second worker on the second core's lcore (three lcores on two cores):
+# the callees' 180s enter on worker 1's queue and must be handed over to
+# worker 0, which owns the call.
+prefix="sfsmoke2w$$"
+prefixes+=("$prefix")
+rc=0
+timeout 90 "$DP" --lcores=0@0,1@1,2@1 --file-prefix="$prefix" --no-pci \
+	--huge-unlink -- -c "$conf" --self-check >"$tmp/selfcheck2.out" \
+	2>"$tmp/selfcheck2.err" || rc=$?
+grep 'handed to worker 0\|passed' "$tmp/selfcheck2.out" || true
+if [ "$rc" -eq 0 ] && grep -Eq "$summary" "$tmp/selfcheck2.out" &&
+	grep -q '^self-check: ok   fork: 180 relayed (sent to worker 1' \
+		"$tmp/selfcheck2.out"; then
+	ok "self-check with two workers: response handed to its owner"
+else
+	fail "self-check with two workers exited $rc"
+	tail -20 "$tmp/selfcheck2.err" >&2
+fi
+
 # ---- 2. net_pcap: frames in, frames out ---------------------------------
 # Its own configuration, so the route the INVITE forks to is known here.
 pconf="$tmp/pcap.conf"
