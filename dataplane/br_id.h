@@ -17,13 +17,17 @@
  * a request that comes back with our Via and the same hash has looped,
  * while a spiral has a new Request-URI and so a new hash.
  *
- *   z9hG4bK sf WW SSSSSS GGGG BBBB . LLLLLLLL    (hex, fixed width)
- *           |  |  |      |    |      +-- loop hash
+ *   z9hG4bK sf WW SSSSSS GGGG BBBB CCCCCC . LLLLLLLL   (hex, fixed width)
+ *           |  |  |      |    |    |        +-- loop hash
+ *           |  |  |      |    |    +-- the branch's chunk slot
  *           |  |  |      |    +-- branch index
  *           |  |  |      +-- generation
  *           |  |  +-- transaction slot
  *           |  +-- worker id
  *           +-- ours
+ *
+ * The chunk slot makes finding the branch O(1) at any fan-out: no walk
+ * along the transaction's chunks for each of a 1000-way fork's answers.
  */
 
 #include <stdint.h>
@@ -31,7 +35,7 @@
 #define BR_ID_PREFIX "z9hG4bKsf"
 #define BR_ID_PREFIX_LEN 9
 /** Characters of a branch value we generate. */
-#define BR_ID_LEN (BR_ID_PREFIX_LEN + 2 + 6 + 4 + 4 + 1 + 8)
+#define BR_ID_LEN (BR_ID_PREFIX_LEN + 2 + 6 + 4 + 4 + 6 + 1 + 8)
 
 /** The decoded parts of a branch value. */
 struct br_id {
@@ -39,6 +43,7 @@ struct br_id {
 	uint32_t slot;  /**< transaction slot, < 2^24 */
 	uint16_t gen;   /**< transaction generation */
 	uint16_t br;    /**< branch index in the transaction */
+	uint32_t chunk; /**< slot of the branch's chunk, < 2^24 */
 	uint32_t loop;  /**< loop-detection hash */
 };
 
@@ -63,8 +68,9 @@ br_id_format(char *out, const struct br_id *id)
 	br_id_hex(out + 2, id->slot, 6);
 	br_id_hex(out + 8, id->gen, 4);
 	br_id_hex(out + 12, id->br, 4);
-	out[16] = '.';
-	br_id_hex(out + 17, id->loop, 8);
+	br_id_hex(out + 16, id->chunk, 6);
+	out[22] = '.';
+	br_id_hex(out + 23, id->loop, 8);
 }
 
 static inline int
@@ -105,7 +111,8 @@ br_id_parse(const char *s, uint32_t len, struct br_id *id)
 	s += BR_ID_PREFIX_LEN;
 	if (br_id_unhex(s, 2, &w) || br_id_unhex(s + 2, 6, &id->slot) ||
 	    br_id_unhex(s + 8, 4, &g) || br_id_unhex(s + 12, 4, &b) ||
-	    s[16] != '.' || br_id_unhex(s + 17, 8, &id->loop))
+	    br_id_unhex(s + 16, 6, &id->chunk) || s[22] != '.' ||
+	    br_id_unhex(s + 23, 8, &id->loop))
 		return -1;
 	id->worker = (uint8_t)w;
 	id->gen = (uint16_t)g;

@@ -78,16 +78,17 @@ br_add(struct txn_ctx *tc, struct txn *t)
 }
 
 struct br *
-br_at(const struct txn_ctx *tc, const struct txn *t, uint16_t idx)
+br_of_id(const struct txn_ctx *tc, const struct txn *t, uint32_t slot,
+	 uint32_t chunk, uint16_t idx)
 {
-	const struct br *ch = t->chunks;
-	uint32_t hops;
+	struct br *ch = dp_pool_at(&tc->chunks, chunk);
+	struct br *b;
 
-	if (idx >= t->nb_br)
+	if (ch == NULL || idx >= t->nb_br)
 		return NULL;
-	for (hops = idx / tc->chunk_size; hops > 0 && ch != NULL; hops--)
-		ch = chunk_next(tc, ch);
-	return ch != NULL ? (struct br *)&ch[idx % tc->chunk_size] : NULL;
+	b = &ch[idx % tc->chunk_size];
+	/* The chunk slot came off the wire: it must be this branch's. */
+	return b->txn_slot == slot && b->idx == idx ? b : NULL;
 }
 
 static struct txn *

@@ -62,6 +62,7 @@ fork_build_req(const struct txn_ctx *tc, const struct txn *t,
 	id.slot = dp_pool_idx(&tc->txns, t);
 	id.gen = t->gen;
 	id.br = b->idx;
+	id.chunk = dp_pool_idx(&tc->chunks, b - b->idx % tc->chunk_size);
 	id.loop = t->loop;
 	br_id_format(branch, &id);
 	r->method = msg->method;

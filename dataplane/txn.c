@@ -1055,7 +1055,7 @@ response_in(struct txn_ctx *tc, struct rte_mbuf *m, const struct dp_net_rx *rx,
 	t = txn_from_slot(tc, id.slot, id.gen);
 	if (t != NULL && t->loop != id.loop)
 		t = NULL;
-	b = t != NULL ? br_at(tc, t, id.br) : NULL;
+	b = t != NULL ? br_of_id(tc, t, id.slot, id.chunk, id.br) : NULL;
 	if (b == NULL) {
 		/* Late 2xx for a transaction gone: still the caller's. */
 		if (msg->status >= 200 && msg->status < 300 &&

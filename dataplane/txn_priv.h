@@ -162,8 +162,8 @@ struct txn *txn_from_slot(struct txn_ctx *tc, uint32_t slot, uint16_t gen);
 /* branch.c */
 enum br_pick br_best(uint16_t best, uint16_t cand);
 struct br *br_add(struct txn_ctx *tc, struct txn *t);
-struct br *br_at(const struct txn_ctx *tc, const struct txn *t,
-		  uint16_t idx);
+struct br *br_of_id(const struct txn_ctx *tc, const struct txn *t,
+		    uint32_t slot, uint32_t chunk, uint16_t idx);
 void br_send(struct txn_ctx *tc, struct br *b);
 void br_response(struct txn_ctx *tc, struct txn *t, struct br *b,
 		 struct rte_mbuf *m, const struct dp_net_rx *rx,
