@@ -89,12 +89,11 @@ dp_log_rl(uint32_t level, const char *func, const char *fmt, ...)
 /* -------------------------------------------------------------------- */
 /* TX                                                                    */
 
-/* A copy of a chain in one mbuf, for a port that cannot send chains
- * (net_pcap, a few NICs): counted, since it undoes the zero-copy fork.
- * The checksums stay valid: the bytes do not change.  NULL when no mbuf
- * is free or the frame does not fit one. */
+/* A chain copied into one mbuf of the lcore's pool, offload flags and
+ * lengths kept; m is freed either way.  NULL (counted) when no mbuf is
+ * free or the frame does not fit one. */
 static struct rte_mbuf *
-dp_tx_linear(struct dp_lcore *lc, struct rte_mbuf *m)
+dp_loop_copy_flat(struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	struct rte_mbuf *f = rte_pktmbuf_alloc(lc->pool);
 	char *d = NULL;
@@ -114,7 +113,19 @@ dp_tx_linear(struct dp_lcore *lc, struct rte_mbuf *m)
 	f->ol_flags = m->ol_flags;
 	f->tx_offload = m->tx_offload;
 	rte_pktmbuf_free(m);
-	SHM_CNT_INC(lc->cnt, NET_TX_LINEARIZED);
+	return f;
+}
+
+/* For a port that cannot send chains (net_pcap, a few NICs): counted,
+ * since it undoes the zero-copy fork.  The checksums stay valid: the
+ * bytes do not change. */
+static struct rte_mbuf *
+dp_tx_linear(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	struct rte_mbuf *f = dp_loop_copy_flat(lc, m);
+
+	if (f != NULL)
+		SHM_CNT_INC(lc->cnt, NET_TX_LINEARIZED);
 	return f;
 }
 
@@ -265,26 +276,9 @@ dp_loop_io_nbr(void *ctx, uint32_t ip, struct rte_ether_addr *mac)
 static struct rte_mbuf *
 dp_loop_flat(struct dp_lcore *lc, struct rte_mbuf *m)
 {
-	struct rte_mbuf *f;
-	const void *p;
-	char *d = NULL;
-
 	if (m->nb_segs == 1 || rte_pktmbuf_linearize(m) == 0)
 		return m;
-	f = rte_pktmbuf_alloc(lc->pool);
-	if (f != NULL && rte_pktmbuf_tailroom(f) >= m->pkt_len)
-		d = rte_pktmbuf_append(f, (uint16_t)m->pkt_len);
-	if (d == NULL) {
-		SHM_CNT_INC(lc->cnt, NET_TX_NOMBUF);
-		rte_pktmbuf_free(f);
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	p = rte_pktmbuf_read(m, 0, m->pkt_len, d);
-	if (p != d)
-		memcpy(d, p, m->pkt_len);
-	rte_pktmbuf_free(m);
-	return f;
+	return dp_loop_copy_flat(lc, m);
 }
 
 /* A SIP datagram: parse it, hand it to the owner of its transaction. */
