@@ -127,39 +127,48 @@ call_id(const struct bench_peer *p, uint32_t id, char *out, size_t cap)
 	snprintf(out, cap, "b%u-%u@198.18.0.2", p->run, id);
 }
 
+/* The start of the caller's INVITE (or its CANCEL, which must repeat
+ * its Request-URI, Via, From, To, Call-ID and CSeq number: RFC 3261 9.1)
+ * for call id, up to and including CSeq, in p->buf; @return its length. */
+static int
+caller_request(struct bench_peer *p, uint32_t id, const char *method)
+{
+	char cid[48], dp[16];
+
+	ip_str(p->dp_ip, dp);
+	call_id(p, id, cid, sizeof(cid));
+	return snprintf(p->buf, sizeof(p->buf),
+		"%s sip:b%u@%s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-i%u-%u;"
+		"rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"Bench\" <sip:caller@198.18.0.2>;tag=f%u\r\n"
+		"To: <sip:b%u@%s>\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: 1 %s\r\n",
+		method, p->k, dp, p->run, id, id, p->k, dp, cid, method);
+}
+
 uint32_t
 bench_peer_invite(struct bench_peer *p, uint32_t window)
 {
-	char cid[48], dp[16];
-	uint32_t sent = 0;
-
-	ip_str(p->dp_ip, dp);
-	/* A burst at a time: the caller of this function must get back to
-	 * draining the worker's TX ring, or the worker drops frames. */
-	/* Each INVITE comes back as k + 1 frames at once: keep a burst's
-	 * worth below the ring size (DP_PORT_RING_SIZE). */
+	/* A burst at a time, so the caller gets back to draining the
+	 * worker's TX ring; each INVITE comes back as k + 1 frames, so a
+	 * burst's worth stays well below the ring (DP_PORT_RING_SIZE). */
 	uint32_t burst = RTE_MAX(1u, RTE_MIN((uint32_t)BENCH_PEER_BURST,
 					     2048u / (p->k + 1)));
+	uint32_t sent = 0;
 
 	while (p->started < p->nb_calls && p->started - p->completed < window &&
 	       sent < burst) {
 		uint32_t id = p->started++;
 		int n;
 
-		call_id(p, id, cid, sizeof(cid));
-		n = snprintf(p->buf, sizeof(p->buf),
-			"INVITE sip:b%u@%s SIP/2.0\r\n"
-			"Via: SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-i%u-%u;"
-			"rport\r\n"
-			"Max-Forwards: 70\r\n"
-			"From: \"Bench\" <sip:caller@198.18.0.2>;tag=f%u\r\n"
-			"To: <sip:b%u@%s>\r\n"
-			"Call-ID: %s\r\n"
-			"CSeq: 1 INVITE\r\n"
+		n = caller_request(p, id, "INVITE");
+		n += snprintf(p->buf + n, sizeof(p->buf) - (size_t)n,
 			"Contact: <sip:caller@198.18.0.2:5060>\r\n"
 			"Content-Type: application/sdp\r\n"
 			"Content-Length: %zu\r\n\r\n%s",
-			p->k, dp, p->run, id, id, p->k, dp, cid,
 			sizeof(bench_sdp) - 1, bench_sdp);
 		send_sip(p, p->buf, n, p->uac_ip, 5060);
 		p->state[id] = BENCH_CALL_INVITED;
@@ -440,26 +449,14 @@ bench_peer_poll(struct bench_peer *p)
 void
 bench_peer_cancel(struct bench_peer *p)
 {
-	char cid[48], dp[16];
 	uint32_t id;
 
 	p->hold = 0;
-	ip_str(p->dp_ip, dp);
 	for (id = 0; id < p->started; id++) {
-		int n;
+		int n = caller_request(p, id, "CANCEL");
 
-		call_id(p, id, cid, sizeof(cid));
-		n = snprintf(p->buf, sizeof(p->buf),
-			"CANCEL sip:b%u@%s SIP/2.0\r\n"
-			"Via: SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bK-i%u-%u;"
-			"rport\r\n"
-			"Max-Forwards: 70\r\n"
-			"From: \"Bench\" <sip:caller@198.18.0.2>;tag=f%u\r\n"
-			"To: <sip:b%u@%s>\r\n"
-			"Call-ID: %s\r\n"
-			"CSeq: 1 CANCEL\r\n"
-			"Content-Length: 0\r\n\r\n",
-			p->k, dp, p->run, id, id, p->k, dp, cid);
+		n += snprintf(p->buf + n, sizeof(p->buf) - (size_t)n,
+			      "Content-Length: 0\r\n\r\n");
 		send_sip(p, p->buf, n, p->uac_ip, 5060);
 		if ((id & 63) == 63) {
 			/* Each CANCEL comes back as a 200: drain. */
